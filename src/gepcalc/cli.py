@@ -1,0 +1,192 @@
+"""Command line: ``gepcalc demo``, ``gepcalc account CONFIG.toml``, ``gepcalc services``, ``gepcalc tables``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gepcalc.errors import GepcalcError
+
+app = typer.Typer(
+    help="gepcalc — Gross Ecosystem Product (GEP, 生态系统生产总值) accounts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(width=None if Console().is_terminal else 150)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def show_account(acct, unit: str = "亿元") -> None:
+    """Print an account's summary: indicators (中文/English), quantity, value, share; totals."""
+    s = acct.summary(unit=unit)
+    vcol = f"value [{unit}/yr]"
+    t = Table(title=acct.data.attrs.get("title") or "GEP account", title_justify="left")
+    for col, just in [
+        ("指标", "left"),
+        ("indicator", "left"),
+        ("category", "left"),
+        ("quantity", "right"),
+        ("unit", "left"),
+        (f"value {unit}/a", "right"),
+        ("share", "right"),
+    ]:
+        t.add_column(col, justify=just)
+    for _, r in s.iterrows():
+        t.add_row(
+            r["指标"],
+            r["indicator"],
+            r["category"],
+            _fmt(r["quantity"]),
+            r["quantity_unit"],
+            f"{r[vcol]:,.2f}",
+            f"{r['share']:.1%}",
+        )
+    tot = acct.total(unit=unit)
+    for _, r in tot.iterrows():
+        t.add_row(
+            f"[bold]{r['name_zh']}",
+            f"[bold]{r['name_en']}",
+            "",
+            "",
+            "",
+            f"[bold]{r[vcol]:,.2f}",
+            f"{r['share']:.1%}",
+            end_section=r["category"] == "GEP" or _ == 0,
+        )
+    console.print(t)
+    attrs = acct.data.attrs
+    console.print(
+        f"profile {attrs['profile']} · year {acct.data.year.values[0]} · price year {attrs['price_year']}"
+        f" · land cover {attrs['landcover']}"
+    )
+    for n in acct.notes:
+        console.print(f"[yellow]note:[/] {n}")
+
+
+def _write(acct, out_dir: Path | None, csv: Path | None = None, xlsx: Path | None = None) -> None:
+    if out_dir is not None:
+        csv = csv or out_dir / "account.csv"
+        xlsx = xlsx or out_dir / "account.xlsx"
+    for path, fn in ((csv, acct.to_csv), (xlsx, acct.to_excel)):
+        if path is not None:
+            fn(path)
+            console.print(f"wrote {path}")
+
+
+def _run(fn):
+    try:
+        return fn()
+    except GepcalcError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="folder for account.csv and account.xlsx")] = Path(
+        "gep-demo"
+    ),
+    unit: Annotated[str, typer.Option(help="money unit shown: CNY, 万元 or 亿元")] = "亿元",
+) -> None:
+    """Compute the embedded Chun'an county (淳安县) 2020 demo account."""
+    from gepcalc.demo import chunan_account, published
+
+    acct = _run(lambda: chunan_account(progress=True))
+    show_account(acct, unit)
+    pub = published().get("figures", {})
+    if "gep_total" in pub:
+        g = pub["gep_total"]
+        console.print(
+            f"published: Chun'an GEP {g.get('value_yi', 0):,.0f}+ 亿元 ({g.get('year')}, "
+            f"{pub.get('regulating_share', {}).get('value', '?')} % regulating; source status: unconfirmed) — "
+            "the demo computes 4 of the ~12 regulating indicators from 0.05° MODIS land cover; see README"
+        )
+    _write(acct, out)
+
+
+@app.command("account")
+def account_cmd(
+    config: Annotated[Path, typer.Argument(help="account configuration (TOML)")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder (overrides [output])")] = None,
+    unit: Annotated[str, typer.Option(help="money unit shown: CNY, 万元 or 亿元")] = "亿元",
+) -> None:
+    """Compute an account described by a TOML configuration file."""
+    from gepcalc.account import account
+    from gepcalc.config import load_config
+
+    def go():
+        kwargs, output = load_config(config)
+        return account(progress=True, **kwargs), output
+
+    acct, output = _run(go)
+    show_account(acct, unit)
+    out_dir = out or (Path(output["dir"]) if "dir" in output else None)
+    csv = Path(output["csv"]) if "csv" in output and out is None else None
+    xlsx = Path(output["xlsx"]) if "xlsx" in output and out is None else None
+    if out_dir is None and csv is None and xlsx is None:
+        out_dir = config.parent / "gep-out"
+    _write(acct, out_dir, csv, xlsx)
+
+
+@app.command()
+def services() -> None:
+    """List the installed services (built-in and plug-ins) with units and sources."""
+    from gepcalc.services import available
+
+    t = Table(title="gepcalc services")
+    for col in ("id", "指标", "indicator", "category", "method", "quantity", "inputs", "references"):
+        t.add_column(col, overflow="fold")
+    for sid, cls in sorted(available().items()):
+        s = cls.spec
+        params = ", ".join(f"{p.name} [{p.unit}]" for p in (*s.params, *s.value_params))
+        refs = "; ".join(r.cite()[:70] for r in s.references)
+        t.add_row(
+            sid, s.name_zh, s.name_en, s.category, s.method, f"{s.quantity_name} [{s.quantity_unit}]", params, refs
+        )
+    console.print(t)
+
+
+@app.command()
+def tables(
+    name: Annotated[str | None, typer.Argument(help="show one table's rows")] = None,
+) -> None:
+    """List the built-in coefficient tables with units and sources, or show one."""
+    from gepcalc.tables import builtin_tables, load_table, table_summary
+
+    if name is None:
+        df = _run(lambda: table_summary(load_table(n) for n in builtin_tables()))
+        t = Table(title="gepcalc coefficient tables")
+        for col in ("table", "title_zh", "index", "rows", "columns", "unconfirmed_rows"):
+            t.add_column(col, overflow="fold")
+        for _, r in df.iterrows():
+            t.add_row(r["table"], r["title_zh"], r["index"], str(r["rows"]), r["columns"], str(r["unconfirmed_rows"]))
+        console.print(t)
+        return
+    tab = _run(lambda: load_table(name))
+    console.print(f"[bold]{tab.name}[/] — {tab.title} / {tab.title_zh}\n{tab.description}\nfile: {tab.origin}")
+    t = Table()
+    cols = [tab.index, *tab.columns, "source"]
+    for c in cols:
+        unit = tab.columns[c].unit if c in tab.columns else None
+        t.add_column(f"{c} [{unit}]" if unit else c, overflow="fold")
+    for key, row in tab.data.iterrows():
+        t.add_row(str(key), *[str(row[c]) for c in cols[1:]])
+    console.print(t)
+    for sid, s in tab.sources.items():
+        console.print(f"[{'green' if s.status == 'primary' else 'yellow'}]{sid}[/]: {s.cite()}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,139 @@
+"""Account configuration files (TOML) for scripted accounts: ``gepcalc account CONFIG.toml``.
+
+Example::
+
+    [account]
+    title = "Chun'an 2020"
+    landcover = "landcover.tif"          # paths are relative to this file
+    landcover_classes = "landcover_igbp" # or a mapping table file
+    regions = "townships.gpkg"           # optional
+    region_field = "name"
+    year = 2020
+    price_year = 2020
+    scenario = "baseline"
+    profile = "mee-2020"
+    inputs = "inputs.toml"                # optional file of inputs, merged under [inputs]
+
+    [inputs]
+    precipitation = "1430 mm/yr"
+    evapotranspiration = { unit = "mm/yr", values = { forest = 800, grassland = 600 } }
+    hot_days = { raster = "hot_days.tif", unit = "d/yr" }
+
+    [tables]
+    prices = "my_prices.csv"              # replaces the built-in table
+
+    [overrides.prices.water_storage_cost]
+    price = "7.06 CNY/m**3"
+
+    [output]
+    dir = "out"                           # writes account.csv and account.xlsx
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from gepcalc.errors import ConfigError
+
+ACCOUNT_KEYS = {
+    "title",
+    "landcover",
+    "landcover_classes",
+    "regions",
+    "region_field",
+    "region_name",
+    "year",
+    "price_year",
+    "scenario",
+    "profile",
+    "services",
+    "inputs",
+    "chunks",
+}
+SECTIONS = {"account", "inputs", "tables", "overrides", "output"}
+_INPUT_META = {"source", "note", "name_zh", "name_en"}
+
+
+def read_toml(path: Path, what: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
+
+
+def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str, Any]:
+    """Inputs from TOML into what :func:`gepcalc.account` takes.
+
+    ``{value, unit}`` → ``"value unit"``; ``{raster, unit}`` → raster (path made
+    absolute); ``{unit, values = {forest = …}}`` → per-ecosystem values.
+    """
+    out: dict[str, Any] = {}
+    for name, spec in raw.items():
+        if isinstance(spec, str | int | float):
+            out[name] = spec
+            continue
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"{where}: input {name!r} must be a value or a table")
+        spec = {k: v for k, v in spec.items() if k not in _INPUT_META}
+        if "raster" in spec:
+            out[name] = {"raster": str((base / spec["raster"]).resolve()), "unit": spec.get("unit")}
+        elif "value" in spec:
+            if "unit" not in spec:
+                raise ConfigError(f"{where}: input {name!r} has a value but no unit")
+            out[name] = f"{spec['value']} {spec['unit']}"
+        elif "values" in spec:
+            out[name] = {"unit": spec.get("unit"), "values": dict(spec["values"])}
+        else:
+            raise ConfigError(f"{where}: input {name!r} needs `value`, `raster` or `values` (with `unit`)")
+    return out
+
+
+def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Read an account config; return (keyword arguments of :func:`gepcalc.account`, output options)."""
+    path = Path(path).resolve()
+    raw = read_toml(path, "account config")
+    base = path.parent
+    unknown = set(raw) - SECTIONS
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}; expected {sorted(SECTIONS)}")
+    acc = dict(raw.get("account", {}))
+    bad = set(acc) - ACCOUNT_KEYS
+    if bad:
+        raise ConfigError(f"{path}: unknown key(s) {sorted(bad)} in [account]; expected {sorted(ACCOUNT_KEYS)}")
+    if "landcover" not in acc:
+        raise ConfigError(f'{path}: [account] needs `landcover = "FILE"` (the land-cover raster)')
+
+    def rel(p):
+        return str((base / p).resolve())
+
+    kwargs: dict[str, Any] = {k: v for k, v in acc.items() if k != "inputs"}
+    kwargs["landcover"] = rel(acc["landcover"])
+    if "regions" in acc:
+        kwargs["regions"] = rel(acc["regions"])
+    lcc = acc.get("landcover_classes")
+    if lcc and (base / lcc).suffix in (".csv", ".toml"):
+        kwargs["landcover_classes"] = rel(lcc)
+    prof = acc.get("profile")
+    if prof and (base / prof).suffix == ".toml":
+        kwargs["profile"] = rel(prof)
+    inputs: dict[str, Any] = {}
+    if "inputs" in acc:
+        ipath = base / acc["inputs"]
+        iraw = read_toml(ipath, "inputs file")
+        inputs.update(parse_inputs(iraw.get("inputs", {}), ipath.parent, where=str(ipath)))
+    inputs.update(parse_inputs(raw.get("inputs", {}), base, where=str(path)))
+    kwargs["inputs"] = inputs
+    tables = raw.get("tables", {})
+    kwargs["tables"] = {k: (rel(v) if Path(v).suffix in (".csv", ".toml") else v) for k, v in tables.items()}
+    kwargs["overrides"] = raw.get("overrides", {})
+    output = dict(raw.get("output", {}))
+    for k in ("dir", "csv", "xlsx"):
+        if k in output:
+            output[k] = rel(output[k])
+    return kwargs, output

@@ -1,0 +1,38 @@
+"""Excel workbook export of an account (opens in Excel/WPS with Chinese intact)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from gepcalc.account import Account
+
+
+def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
+    """Write sheets: summary, categories, regions, ecosystems, account (tidy), sources, notes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = pd.DataFrame(
+        [(k, str(v)) for k, v in acct.data.attrs.items()] + [("note", n) for n in acct.notes],
+        columns=["item", "value"],
+    )
+    sheets = {
+        "summary 汇总": acct.summary(unit=value_unit),
+        "categories 类别": acct.total(unit=value_unit),
+        "regions 区域": acct.by("region", unit=value_unit),
+        "ecosystems 生态系统": acct.by("ecosystem", unit=value_unit),
+        "account 核算表": acct.table(value_unit=value_unit),
+        "sources 参数来源": acct.sources,
+        "notes 说明": meta,
+    }
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            df.to_excel(xw, sheet_name=name[:31], index=False)
+            ws = xw.sheets[name[:31]]
+            ws.freeze_panes = "A2"
+            for i, col in enumerate(df.columns, start=1):
+                width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(10, width + 2), 60)
+    return path

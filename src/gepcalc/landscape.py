@@ -1,0 +1,205 @@
+"""The landscape an account is computed on.
+
+Land-cover codes are mapped to the standard's ecosystem types through a mapping
+table; every code present inside the regions must have a row, and a missing
+one is reported with its pixel count, the table and the file.  Everything stays
+lazy (dask) except the class count, one cheap pass that the check needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dask
+import dask.array as dsa
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gepcalc.errors import InputFileError, RegionError, UnmappedClassError
+from gepcalc.grid import cell_area, rasterize_regions
+from gepcalc.io import Chunks, open_raster, read_regions
+from gepcalc.tables import CoefficientTable, load_table
+
+
+@dataclass
+class Landscape:
+    """Land cover, ecosystem types, cell areas and regions on one grid (all lazy).
+
+    Attributes
+    ----------
+    landcover
+        Raw land-cover codes (``y``, ``x``).
+    ecosystem
+        Ecosystem-type codes 1…n (``ecosystem_ids[code - 1]``); 0 for nodata.
+    region
+        Region codes 1…m (``region_names[code - 1]``); 0 outside every region.
+    area
+        True cell area [m²], broadcastable to the grid.
+    class_counts
+        Pixels per land-cover code inside the regions (nodata included).
+    """
+
+    landcover: xr.DataArray
+    ecosystem: xr.DataArray
+    region: xr.DataArray
+    area: xr.DataArray
+    ecosystem_ids: list[str]
+    region_names: list[str]
+    class_counts: pd.Series
+    mapping: CoefficientTable | None = None
+    nodata_pixels: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        return str(self.landcover.attrs.get("source", "land cover"))
+
+
+def ecosystem_types() -> CoefficientTable:
+    """The standard's ecosystem types (built-in table ``ecosystem_types``)."""
+    return load_table("ecosystem_types")
+
+
+def count_classes(codes: xr.DataArray, mask: xr.DataArray | None = None) -> pd.Series:
+    """Pixels per code, chunk by chunk (``np.unique`` per block, summed).
+
+    Parameters
+    ----------
+    codes
+        Integer raster.
+    mask
+        Only pixels where ``mask`` is true are counted.
+    """
+    data = codes.data if isinstance(codes.data, dsa.Array) else dsa.from_array(codes.data)
+    mdata = None
+    if mask is not None:
+        mdata = mask.data if isinstance(mask.data, dsa.Array) else dsa.from_array(mask.data)
+        mdata = mdata.rechunk(data.chunks)
+
+    def block_counts(block, mblock=None):
+        vals = block if mblock is None else block[mblock]
+        u, c = np.unique(vals, return_counts=True)
+        return pd.Series(c, index=u)
+
+    blocks = data.to_delayed().ravel()
+    mblocks = mdata.to_delayed().ravel() if mdata is not None else [None] * len(blocks)
+    parts = dask.compute(*[dask.delayed(block_counts)(b, m) for b, m in zip(blocks, mblocks, strict=True)])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="int64")
+    return pd.concat(parts).groupby(level=0).sum().astype("int64")
+
+
+def check_classes(
+    counts: pd.Series, table: CoefficientTable, *, raster: str, nodata=None, what: str = "land-cover code"
+) -> None:
+    """Raise :class:`UnmappedClassError` naming every code present but missing from ``table``."""
+    present = [int(c) for c in counts.index if nodata is None or c != nodata]
+    missing = [c for c in present if c not in set(table.keys)]
+    if missing:
+        listed = ", ".join(f"{c} ({counts[c]:,} pixels)" for c in missing)
+        raise UnmappedClassError(
+            f"{what}s {listed} of {raster} have no row in table {table.name!r} ({table.origin}); "
+            f"add rows for them to that table or pass an override"
+        )
+
+
+def _map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) -> xr.DataArray:
+    """Map integer codes to ``values`` through sorted ``keys`` (unknown → ``fill``), lazily."""
+    keys = np.asarray(keys)
+    values = np.asarray(values)
+
+    def f(block):
+        idx = np.clip(np.searchsorted(keys, block), 0, len(keys) - 1)
+        hit = keys[idx] == block
+        return np.where(hit, values[idx], fill)
+
+    return xr.apply_ufunc(f, codes, dask="parallelized", output_dtypes=[np.result_type(values, np.asarray(fill))])
+
+
+def build_landscape(
+    landcover: str | Path | xr.DataArray,
+    *,
+    classes: str | Path | CoefficientTable = "landcover_igbp",
+    regions=None,
+    region_field: str | None = None,
+    region_name: str | None = None,
+    chunks: Chunks = True,
+) -> Landscape:
+    """Open the land cover, burn the regions and map codes to ecosystem types.
+
+    Parameters
+    ----------
+    landcover
+        Land-cover raster (path or DataArray with a CRS) of integer class codes.
+    classes
+        Land-cover → ecosystem mapping table: ``"landcover_igbp"`` (MODIS),
+        ``"landcover_clcd"`` (CLCD), ``"landcover_gbt21010"`` (GB/T 21010), or a
+        file/table of the same shape (``index_kind = "landcover"``, column ``ecosystem``).
+    regions
+        Region polygons (file or GeoDataFrame); None makes the whole raster one
+        region called ``region_name`` (default: the file's stem).
+    region_field
+        Column of region names.
+    chunks
+        Chunking of the raster, see :func:`gepcalc.io.open_raster`.
+    """
+    lc = open_raster(landcover, name="land cover", chunks=chunks)
+    if not np.issubdtype(lc.dtype, np.integer):
+        raise InputFileError(
+            f"land cover raster {lc.attrs['source']} holds {lc.dtype} values; expected integer class codes"
+        )
+    nodata = lc.attrs.get("nodata")
+    mapping = load_table(classes)
+    eco_table = ecosystem_types()
+    eco_ids = list(eco_table.keys)
+
+    if regions is None:
+        name = region_name or Path(str(lc.attrs["source"])).stem
+        region = xr.ones_like(lc, dtype="int32").rename("region")
+        names = [name]
+    else:
+        gdf = read_regions(regions, field=region_field)
+        region = rasterize_regions(gdf, lc)
+        names = list(gdf["region"])
+
+    counts = count_classes(lc, region > 0)
+    if counts.sum() == 0:
+        raise RegionError(
+            f"the regions {getattr(regions, 'attrs', {}).get('source', regions)} cover no pixel of "
+            f"{lc.attrs['source']}; check that both are the same place (CRS, extent)"
+        )
+    nodata_px = int(counts.get(nodata, 0)) if nodata is not None else 0
+    check_classes(counts, mapping, raster=lc.attrs["source"], nodata=nodata)
+    unknown = sorted(set(mapping.data["ecosystem"]) - set(eco_ids))
+    if unknown:
+        raise UnmappedClassError(
+            f"table {mapping.name!r} ({mapping.origin}) maps to ecosystem types {unknown} "
+            f"that are not in ecosystem_types ({', '.join(eco_ids)})"
+        )
+    eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
+    keys = np.asarray(mapping.keys, dtype="int64")
+    vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
+    order = np.argsort(keys)
+    ecosystem = _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
+    if nodata is not None:
+        ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
+    ecosystem.name = "ecosystem"
+
+    notes = []
+    if nodata_px:
+        notes.append(f"{nodata_px:,} nodata pixels of {lc.attrs['source']} inside the regions were left out")
+    return Landscape(
+        landcover=lc,
+        ecosystem=ecosystem,
+        region=region,
+        area=cell_area(lc),
+        ecosystem_ids=eco_ids,
+        region_names=names,
+        class_counts=counts,
+        mapping=mapping,
+        nodata_pixels=nodata_px,
+        notes=notes,
+    )

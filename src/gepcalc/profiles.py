@@ -1,0 +1,68 @@
+"""Profiles: named, versioned choices of services and default tables.
+
+A profile (``data/profiles/ID.toml``) fixes which services an account computes
+and which table stands behind each logical table name, so that an account can
+follow one standard (``mee-2020`` is the national guide).  The profile used is
+recorded in every account.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gepcalc._data import data_dir
+from gepcalc.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Services, methods and default tables of one standard."""
+
+    id: str
+    title: str
+    services: tuple[str, ...]
+    landcover_classes: str = "landcover_igbp"
+    tables: dict[str, str] = field(default_factory=dict)
+    document: str = ""
+    title_zh: str = ""
+    version: str = ""
+    path: Path | None = None
+
+
+def profiles_dir() -> Path:
+    return data_dir("profiles")
+
+
+def available_profiles() -> list[str]:
+    """Ids of the built-in profiles."""
+    return sorted(p.stem for p in profiles_dir().glob("*.toml"))
+
+
+def load_profile(profile: str | Path) -> Profile:
+    """Load a built-in profile by id, or a profile TOML file."""
+    path = Path(profile)
+    if not path.is_file():
+        path = profiles_dir() / f"{profile}.toml"
+        if not path.is_file():
+            raise ConfigError(f"no profile {profile!r}; built-in profiles: {', '.join(available_profiles())}")
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"profile {path} is not valid TOML: {exc}") from None
+    for key in ("id", "title", "services"):
+        if key not in raw:
+            raise ConfigError(f"profile {path} lacks {key!r}")
+    return Profile(
+        id=raw["id"],
+        title=raw["title"],
+        services=tuple(raw["services"]),
+        landcover_classes=raw.get("landcover_classes", "landcover_igbp"),
+        tables=dict(raw.get("tables", {})),
+        document=raw.get("document", ""),
+        title_zh=raw.get("title_zh", ""),
+        version=str(raw.get("version", "")),
+        path=path,
+    )

@@ -1,0 +1,240 @@
+"""The service plug-in contract.
+
+A service is one GEP indicator.  It declares a frozen :class:`ServiceSpec`
+(id, Chinese and English names, category, parameters with units, output unit,
+references) and two pure functions on xarray objects (or numpy arrays, or pint
+quantities):
+
+* ``physical(area, **params)`` → the physical quantity per pixel, in
+  ``spec.quantity_unit``;
+* ``value(quantity, **value_params)`` → the money value, in
+  ``spec.quantity_unit × price unit`` (converted by the account to CNY/yr).
+
+The account converts every parameter to the unit the spec declares before
+calling them (pint's ``wraps`` pattern), so the functions compute on plain
+magnitudes and never read files.  A parameter can be given as a scalar with a
+unit, a raster on the land-cover grid, or a per-ecosystem-type table; where the
+spec names a default table the value comes from there unless the user overrides it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pint
+import xarray as xr
+
+from gepcalc.errors import MissingInputError, ServiceError, UnitError
+from gepcalc.units import VALUE_UNIT, factor, parse_unit, ureg
+
+CATEGORIES = ("provisioning", "regulating", "cultural")
+CATEGORY_NAMES = {
+    "provisioning": ("物质产品", "Provisioning services"),
+    "regulating": ("调节服务", "Regulating services"),
+    "cultural": ("文化服务", "Cultural services"),
+}
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """Where a parameter's default comes from: a table column (and row for item tables)."""
+
+    table: str
+    column: str
+    row: str | None = None
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a service: name, unit, meaning, and an optional default.
+
+    ``kinds`` says how it may be supplied: ``"scalar"`` (one value for the whole
+    account), ``"raster"`` (a raster on the land-cover grid) and
+    ``"per_ecosystem"`` (a value per ecosystem type).
+    """
+
+    name: str
+    unit: str
+    description: str
+    default: TableRef | None = None
+    kinds: tuple[str, ...] = ("scalar", "raster", "per_ecosystem")
+    symbol: str = ""
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A document a service follows: what, which clause/equation, which year."""
+
+    document: str
+    clause: str = ""
+    year: int | None = None
+
+    def cite(self) -> str:
+        return (
+            f"{self.document}" + (f", {self.clause}" if self.clause else "") + (f" ({self.year})" if self.year else "")
+        )
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Frozen declaration of a service (checked when the service is registered)."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    category: str
+    quantity_unit: str
+    quantity_name: str
+    params: tuple[Param, ...]
+    value_params: tuple[Param, ...]
+    references: tuple[Reference, ...]
+    method: str = "default"
+    value_unit: str = VALUE_UNIT
+    description: str = ""
+    tables: tuple[str, ...] = field(default=())
+
+    def param(self, name: str) -> Param:
+        for p in (*self.params, *self.value_params):
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+class Service:
+    """Base class of service plug-ins (see the module docstring)."""
+
+    spec: ClassVar[ServiceSpec]
+
+    @staticmethod
+    def physical(area, **params):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def value(quantity, price):
+        """Value = quantity × unit price (the shadow-price / market-price rule)."""
+        return quantity * price
+
+    @classmethod
+    def value_factor(cls) -> float:
+        """Factor from ``quantity_unit × price unit`` to ``value_unit``."""
+        price_units = ureg.Unit("dimensionless")
+        for p in cls.spec.value_params:
+            price_units = price_units * ureg.Unit(p.unit)
+        return factor(str(ureg.Unit(cls.spec.quantity_unit) * price_units), cls.spec.value_unit)
+
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def check_service(cls: Any) -> type[Service]:
+    """Validate a service class; raise :class:`ServiceError` listing every problem."""
+    problems = []
+    spec = getattr(cls, "spec", None)
+    if not isinstance(spec, ServiceSpec):
+        raise ServiceError(f"{cls!r} has no `spec` of type ServiceSpec")
+    if not _ID.match(spec.id):
+        problems.append(f"id {spec.id!r} must be lower_snake_case")
+    if spec.category not in CATEGORIES:
+        problems.append(f"category {spec.category!r} is not one of {CATEGORIES}")
+    if not spec.name_zh or not spec.name_en:
+        problems.append("both name_zh and name_en are required")
+    if not spec.references:
+        problems.append("at least one reference (document, clause, year) is required")
+    for label, unit in [("quantity_unit", spec.quantity_unit), ("value_unit", spec.value_unit)] + [
+        (f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params)
+    ]:
+        try:
+            parse_unit(unit)
+        except UnitError as exc:
+            problems.append(f"{label}: {exc}")
+    if not problems:
+        try:
+            cls.value_factor()
+        except UnitError:
+            prices = " × ".join(p.unit for p in spec.value_params)
+            problems.append(f"quantity [{spec.quantity_unit}] × value params [{prices}] is not a {spec.value_unit}")
+    for fn, expected in (
+        ("physical", {"area"} | {p.name for p in spec.params}),
+        ("value", {"quantity"} | {p.name for p in spec.value_params}),
+    ):
+        sig = inspect.signature(getattr(cls, fn))
+        names = {n for n, p in sig.parameters.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+        has_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
+        if names != expected and not (has_kwargs and names <= expected):
+            problems.append(f"{fn}() takes {sorted(names)} but the spec declares {sorted(expected)}")
+    if problems:
+        raise ServiceError(f"service {getattr(spec, 'id', cls)!r} is invalid: " + "; ".join(problems))
+    return cls
+
+
+# -- resolving parameters ----------------------------------------------------------------
+
+
+@dataclass
+class Resolved:
+    """A parameter's magnitude in its declared unit, and where it came from."""
+
+    value: Any  # float, per-pixel DataArray, or DataArray over `ecosystem`
+    origin: list[dict]
+    missing: tuple[str, ...] = ()  # ecosystem types without a value (NaN)
+
+
+def counted(mask, expr):
+    """``expr`` where ``mask`` > 0 and 0 elsewhere, so that a NaN outside the mask does not leak.
+
+    Works on DataArrays (lazily), numpy arrays and pint quantities alike.
+    """
+    if isinstance(expr, xr.DataArray):
+        return expr.where(mask > 0, 0.0)
+    if isinstance(mask, xr.DataArray):
+        return xr.DataArray(expr).where(mask > 0, 0.0) if np.ndim(expr) else (mask > 0) * expr
+    return np.where(np.asarray(mask) > 0, expr, 0 * expr)
+
+
+def per_ecosystem_values(values: Mapping[str, Any], unit: str, ecosystem_ids: list[str], *, where: str) -> np.ndarray:
+    """A value per ecosystem type from ``{ecosystem_id: quantity}``, in ``unit``.
+
+    Types not listed get NaN, so a pixel of such a type shows up as missing
+    rather than as a silent zero.
+    """
+    from gepcalc.units import magnitude_in
+
+    unknown = set(values) - set(ecosystem_ids)
+    if unknown:
+        raise MissingInputError(
+            f"{where}: unknown ecosystem types {sorted(unknown)}; known: {', '.join(ecosystem_ids)}"
+        )
+    return np.array(
+        [
+            magnitude_in(values[e], unit, where=f"{where}[{e}]", default_unit=unit) if e in values else np.nan
+            for e in ecosystem_ids
+        ],
+        dtype="float64",
+    )
+
+
+def on_pixels(lut: np.ndarray, ecosystem: xr.DataArray) -> xr.DataArray:
+    """Spread a per-ecosystem array (index = code − 1) onto the pixels; code 0 → 0."""
+    full = np.concatenate([[0.0], lut])
+    return xr.apply_ufunc(lambda b: full[b], ecosystem, dask="parallelized", output_dtypes=["float64"])
+
+
+def describe_missing(service: str, p: Param) -> str:
+    how = {
+        "scalar": f"a scalar with units, e.g. inputs={{'{p.name}': '1 {p.unit}'}}",
+        "raster": (
+            f"a raster on the land-cover grid, e.g. inputs={{'{p.name}': {{'raster': 'file.tif', 'unit': '{p.unit}'}}}}"
+        ),
+        "per_ecosystem": f"a value per ecosystem type, e.g. inputs={{'{p.name}': {{'forest': '… {p.unit}', …}}}}",
+    }
+    ways = "; or ".join(how[k] for k in p.kinds)
+    return f"service {service!r} needs input {p.name!r} ({p.description}) [{p.unit}]; give it as {ways}"
+
+
+def is_quantity_like(value: Any) -> bool:
+    return isinstance(value, str | int | float | pint.Quantity) and not isinstance(value, bool)

@@ -1,0 +1,104 @@
+"""One pint registry for the whole library.
+
+Every coefficient, input and output of gepcalc carries a unit understood by
+this registry.  Besides pint's defaults it knows the Chinese currency (``CNY``,
+``万元`` = 10⁴ CNY, ``亿元`` = 10⁸ CNY) and area unit (``mu``/``亩`` = 666.67 m²);
+see ``units.txt``.
+
+Quantities are put on at the boundaries (tables, inputs, outputs) and taken off
+before the raster arithmetic, which runs on plain magnitudes in the units a
+service declares (the pattern of pint's ``wraps``).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+import pint
+import pint_xarray  # noqa: F401  (registers the .pint accessor)
+import xarray as xr
+
+from gepcalc.errors import UnitError
+
+ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=None)
+ureg.load_definitions(str(files("gepcalc") / "units.txt"))
+ureg.formatter.default_format = "~P"
+pint.set_application_registry(ureg)
+Quantity = ureg.Quantity
+Q_ = Quantity
+
+#: the money unit values are computed in
+VALUE_UNIT = "CNY / yr"
+
+
+def parse_unit(unit: str | pint.Unit, *, where: str = "") -> pint.Unit:
+    """Parse a unit string, with an error that says where it came from."""
+    try:
+        return ureg.Unit(unit)
+    except Exception as exc:  # pint raises several unrelated types here
+        place = f" in {where}" if where else ""
+        raise UnitError(f"cannot read the unit {unit!r}{place}: {exc}") from None
+
+
+def to_quantity(value: Any, default_unit: str | None = None, *, where: str = "") -> pint.Quantity:
+    """Turn ``"1430 mm/yr"``, a number or a Quantity into a pint Quantity.
+
+    A bare number takes ``default_unit``; without one it is an error, so that
+    no number enters an account without a unit.
+    """
+    place = f" for {where}" if where else ""
+    if isinstance(value, pint.Quantity):
+        return Q_(value.magnitude, str(value.units))
+    if isinstance(value, str):
+        try:
+            q = ureg.Quantity(value)
+        except Exception as exc:
+            raise UnitError(f"cannot read {value!r}{place} as a quantity: {exc}") from None
+        if not isinstance(q, pint.Quantity):  # a plain number in a string
+            q = Q_(float(q), default_unit or "dimensionless")
+        return q
+    if isinstance(value, int | float):
+        if default_unit is None:
+            raise UnitError(f"{value!r}{place} has no unit; write it as e.g. '{value} mm/yr'")
+        return Q_(float(value), default_unit)
+    raise UnitError(f"cannot read {value!r}{place} as a quantity (type {type(value).__name__})")
+
+
+def magnitude_in(value: Any, unit: str, *, where: str = "", default_unit: str | None = None) -> float:
+    """Magnitude of ``value`` expressed in ``unit``; a dimension mismatch is a UnitError."""
+    q = to_quantity(value, default_unit, where=where)
+    try:
+        return float(q.to(unit).magnitude)
+    except pint.DimensionalityError:
+        place = f" for {where}" if where else ""
+        raise UnitError(
+            f"{q:~P}{place} cannot be expressed in {unit} "
+            f"(dimension {q.dimensionality} is not {ureg.Unit(unit).dimensionality})"
+        ) from None
+
+
+def factor(from_unit: str, to_unit: str) -> float:
+    """Conversion factor between two units, e.g. ``factor("mm * m**2", "m**3") == 1e-3``.
+
+    Formulas use this instead of bare powers of ten, so every scale factor is
+    derived from unit definitions.
+    """
+    return magnitude_in(Q_(1.0, from_unit), to_unit)
+
+
+def convert_array(da: xr.DataArray, from_unit: str, to_unit: str, *, where: str = "") -> xr.DataArray:
+    """Convert a (possibly dask-backed) DataArray of magnitudes with pint-xarray."""
+    if ureg.Unit(from_unit) == ureg.Unit(to_unit):
+        return da
+    try:
+        out = da.pint.quantify(from_unit).pint.to(to_unit).pint.dequantify()
+    except pint.DimensionalityError:
+        raise UnitError(f"{where or da.name}: values in {from_unit} cannot be expressed in {to_unit}") from None
+    out.attrs["units"] = to_unit
+    return out
+
+
+def unit_label(unit: str | pint.Unit) -> str:
+    """Short human label of a unit, e.g. ``m³/a`` for ``m**3 / yr``."""
+    return f"{ureg.Unit(unit):~P}"
