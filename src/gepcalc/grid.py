@@ -85,7 +85,7 @@ def rasterize_regions(regions: gpd.GeoDataFrame, like: xr.DataArray) -> xr.DataA
 
     def burn(block: np.ndarray, block_info=None) -> np.ndarray:
         (r0, r1), (c0, c1) = block_info[0]["array-location"]
-        t = transform * Affine.translation(c0, r0)
+        t = transform @ Affine.translation(c0, r0)
         bounds = (t.c, t.f + t.e * (r1 - r0), t.c + t.a * (c1 - c0), t.f)
         x0, y0, x1, y1 = (
             min(bounds[0], bounds[2]),

@@ -122,7 +122,7 @@ def _map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) 
 def build_landscape(
     landcover: str | Path | xr.DataArray,
     *,
-    classes: str | Path | CoefficientTable = "landcover_igbp",
+    classes: str | Path | CoefficientTable | None = "landcover_igbp",
     regions=None,
     region_field: str | None = None,
     region_name: str | None = None,
@@ -137,7 +137,8 @@ def build_landscape(
     classes
         Land-cover → ecosystem mapping table: ``"landcover_igbp"`` (MODIS),
         ``"landcover_clcd"`` (CLCD), ``"landcover_gbt21010"`` (GB/T 21010), or a
-        file/table of the same shape (``index_kind = "landcover"``, column ``ecosystem``).
+        file/table of the same shape (``index_kind = "landcover"``, column ``ecosystem``);
+        None: no mapping, every valid pixel counts as one type ``"all"``.
     regions
         Region polygons (file or GeoDataFrame); None makes the whole raster one
         region called ``region_name`` (default: the file's stem).
@@ -152,9 +153,7 @@ def build_landscape(
             f"land cover raster {lc.attrs['source']} holds {lc.dtype} values; expected integer class codes"
         )
     nodata = lc.attrs.get("nodata")
-    mapping = load_table(classes)
-    eco_table = ecosystem_types()
-    eco_ids = list(eco_table.keys)
+    mapping = load_table(classes) if classes is not None else None
 
     if regions is None:
         name = region_name or Path(str(lc.attrs["source"])).stem
@@ -172,18 +171,23 @@ def build_landscape(
             f"{lc.attrs['source']}; check that both are the same place (CRS, extent)"
         )
     nodata_px = int(counts.get(nodata, 0)) if nodata is not None else 0
-    check_classes(counts, mapping, raster=lc.attrs["source"], nodata=nodata)
-    unknown = sorted(set(mapping.data["ecosystem"]) - set(eco_ids))
-    if unknown:
-        raise UnmappedClassError(
-            f"table {mapping.name!r} ({mapping.origin}) maps to ecosystem types {unknown} "
-            f"that are not in ecosystem_types ({', '.join(eco_ids)})"
-        )
-    eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
-    keys = np.asarray(mapping.keys, dtype="int64")
-    vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
-    order = np.argsort(keys)
-    ecosystem = _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
+    if mapping is None:  # no ecosystem mapping: every valid pixel is of one type, "all"
+        eco_ids = ["all"]
+        ecosystem = xr.ones_like(lc, dtype="uint8")
+    else:
+        eco_ids = list(ecosystem_types().keys)
+        check_classes(counts, mapping, raster=lc.attrs["source"], nodata=nodata)
+        unknown = sorted(set(mapping.data["ecosystem"]) - set(eco_ids))
+        if unknown:
+            raise UnmappedClassError(
+                f"table {mapping.name!r} ({mapping.origin}) maps to ecosystem types {unknown} "
+                f"that are not in ecosystem_types ({', '.join(eco_ids)})"
+            )
+        eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
+        keys = np.asarray(mapping.keys, dtype="int64")
+        vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
+        order = np.argsort(keys)
+        ecosystem = _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
     if nodata is not None:
         ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
     ecosystem.name = "ecosystem"

@@ -378,7 +378,10 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
         problems.append(TableProblem(f"index column {index!r} is missing; the file has {', '.join(raw.columns)}"))
     columns.pop(index, None)
     if "source" not in raw.columns:
-        problems.append(TableProblem("column 'source' is missing: every row must name its source"))
+        if meta.get("default_source"):  # e.g. InVEST tables: one source for every row, said in the metadata
+            raw["source"] = meta["default_source"]
+        else:
+            problems.append(TableProblem("column 'source' is missing: every row must name its source"))
     for c in raw.columns:
         if c not in columns and c not in _RESERVED and c != index:
             problems.append(TableProblem(f"column {c!r} is not declared in [columns.{c}] of the metadata"))
@@ -439,10 +442,10 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
             data[c] = data[c].str.lower().isin(["true", "1", "yes"])
             continue
         nums = pd.to_numeric(data[c].str.strip(), errors="coerce")
-        for k in data.index[nums.isna()]:
+        for k, cell in zip(data.index[nums.isna()], data[c][nums.isna()], strict=True):
             problems.append(
                 TableProblem(
-                    f"row {k!r}, column {c!r}: {data.at[k, c]!r} is not a number"
+                    f"row {k!r}, column {c!r}: {cell!r} is not a number"
                     + (f" (expected {col.unit})" if col.unit else "")
                 )
             )

@@ -21,7 +21,7 @@ import xarray as xr
 
 from gepcalc.errors import UnitError
 
-ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=None)
+ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=None, force_ndarray_like=True)
 ureg.load_definitions(str(files("gepcalc") / "units.txt"))
 ureg.formatter.default_format = "~P"
 pint.set_application_registry(ureg)

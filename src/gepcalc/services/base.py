@@ -193,7 +193,7 @@ def counted(mask, expr):
         return expr.where(mask > 0, 0.0)
     if isinstance(mask, xr.DataArray):
         return xr.DataArray(expr).where(mask > 0, 0.0) if np.ndim(expr) else (mask > 0) * expr
-    return np.where(np.asarray(mask) > 0, expr, 0 * expr)
+    return np.where(np.asarray(mask > 0), expr, np.zeros_like(expr))
 
 
 def per_ecosystem_values(values: Mapping[str, Any], unit: str, ecosystem_ids: list[str], *, where: str) -> np.ndarray:

@@ -1,0 +1,103 @@
+"""Shared fixtures: tiny rasters written to tmp, and the real data in ../shared/data."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import box
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+requires_shared = pytest.mark.skipif(
+    not SHARED.is_dir(),
+    reason=f"real-data tests need {SHARED} (the project's shared data, present in CI); not found here",
+)
+
+# 3 × 4 IGBP codes, 100 m cells (1 ha each) in UTM 50N; 255 = nodata
+#   2 evergreen broadleaf, 5 mixed, 8 woody savanna -> forest; 10 grassland; 12 cropland; 13 urban; 0 water
+SMALL_CODES = np.array(
+    [
+        [2, 2, 10, 0],
+        [5, 8, 12, 0],
+        [2, 13, 255, 0],
+    ],
+    dtype="uint8",
+)
+SMALL_CRS = "EPSG:32650"
+SMALL_TRANSFORM = from_origin(700_000, 3_300_400, 100, 100)
+
+
+def write_raster(path: Path, data: np.ndarray, *, crs=SMALL_CRS, transform=SMALL_TRANSFORM, nodata=None) -> Path:
+    profile = dict(
+        driver="GTiff",
+        height=data.shape[0],
+        width=data.shape[1],
+        count=1,
+        dtype=data.dtype,
+        transform=transform,
+        nodata=nodata,
+    )
+    if crs is not None:
+        profile["crs"] = crs
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data, 1)
+    return path
+
+
+@pytest.fixture
+def small_lc(tmp_path) -> Path:
+    return write_raster(tmp_path / "lc.tif", SMALL_CODES, nodata=255)
+
+
+@pytest.fixture
+def halves(tmp_path) -> Path:
+    """Two regions: west (columns 0–1) and east (columns 2–3) of the small raster."""
+    x0, y1 = 700_000, 3_300_400
+    gdf = gpd.GeoDataFrame(
+        {"name": ["west", "east"]},
+        geometry=[box(x0, y1 - 300, x0 + 200, y1), box(x0 + 200, y1 - 300, x0 + 400, y1)],
+        crs=SMALL_CRS,
+    )
+    path = tmp_path / "halves.gpkg"
+    gdf.to_file(path)
+    return path
+
+
+#: inputs and overrides that make the small account easy to compute by hand
+SMALL_INPUTS = {
+    "precipitation": "1400 mm/yr",
+    "evapotranspiration": {"unit": "mm/yr", "values": {"forest": 800, "grassland": 600}},
+    "hot_days": "74 d/yr",
+    "evaporation_water": "1355 mm/yr",
+}
+SMALL_OVERRIDES = {
+    "carbon_sequestration": {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}},
+    "water_conservation": {"forest": {"runoff_coefficient": 0.05}, "grassland": {"runoff_coefficient": 0.1}},
+    "climate_regulation": {
+        "forest": {"transpiration_heat": "2837 kJ/m**2/d"},
+        "grassland": {"transpiration_heat": "905 kJ/m**2/d"},
+    },
+    "constants": {
+        "ac_energy_efficiency_ratio": {"value": 3.0},
+        "latent_heat_vaporization": {"value": 2450},
+        "water_density": {"value": 1000},
+        "humidifier_energy": {"value": 120},
+    },
+    "prices": {
+        "carbon_price": {"price": "50 CNY/t"},
+        "oxygen_price": {"price": "1000 CNY/t"},
+        "water_storage_cost": {"price": "6.11 CNY/m**3"},
+        "electricity_price": {"price": "0.5 CNY/kWh"},
+    },
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
