@@ -172,7 +172,7 @@ def child(args) -> None:
         pixels = int(lc.sizes["x"] * lc.sizes["y"])
     else:
         inputs = _demo_inputs()
-        chunks = True if args.chunks in (None, "file") else int(args.chunks)
+        chunks = True if args.chunks in (None, "file", "True") else int(args.chunks)
         t = time.perf_counter()
         acct = gepcalc.account(
             args.raster,
@@ -221,7 +221,8 @@ def profile_child(args) -> None:
         return r
 
     inputs = _demo_inputs()
-    lc = open_raster(args.raster, name="land cover")
+    chunks = True if args.chunks in (None, "file", "True") else int(args.chunks)
+    lc = open_raster(args.raster, name="land cover", chunks=chunks)
     timed("read raster only (sum of codes)", lambda: int(lc.astype("int64").sum().compute()))
     gdf = read_regions(args.regions, field="name")
     region = rasterize_regions(gdf, lc)
@@ -229,7 +230,7 @@ def profile_child(args) -> None:
     timed("count_classes (read + rasterise + np.unique per chunk)", lambda: count_classes(lc, region > 0))
     land = timed(
         "build_landscape (includes count_classes)",
-        lambda: build_landscape(args.raster, regions=args.regions, region_field="name"),
+        lambda: build_landscape(args.raster, regions=args.regions, region_field="name", chunks=chunks),
     )
     # The per-pixel service graphs, as account() builds them (private helpers: may change).
     from gepcalc import services as registry
@@ -251,7 +252,7 @@ def profile_child(args) -> None:
     timed(
         "full account()",
         lambda: gepcalc.account(
-            args.raster, args.regions, region_field="name", inputs=inputs, year=2020, price_year=2020
+            args.raster, args.regions, region_field="name", inputs=inputs, year=2020, price_year=2020, chunks=chunks
         ),
     )
     nchunks = int(np.prod([len(c) for c in land.landcover.chunks]))

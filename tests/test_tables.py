@@ -130,7 +130,7 @@ def test_override_returns_a_copy_and_converts(tmp_path):
 
 def test_csv_without_metadata_is_explained(tmp_path):
     shutil.copy(coefficients_dir() / "prices.csv", tmp_path / "prices.csv")
-    with pytest.raises(InputFileError, match="no metadata file prices.toml"):
+    with pytest.raises(InputFileError, match=r"no metadata file prices\.toml"):
         load_table(tmp_path / "prices.csv")
     t = load_table(tmp_path / "prices.csv", meta=load_table("prices"))  # borrows the built-in metadata
     assert t.path == tmp_path / "prices.csv"

@@ -334,13 +334,15 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
     eco = land.ecosystem.astype("int32").rename("ecosystem")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
+        # No fill_value: flox would also write it over groups whose pixels are all NaN
+        # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
         out = xarray_reduce(
             ds,
             region,
             eco,
             func="sum",
+            skipna=False,  # a NaN must surface as an error, not vanish from the sum
             expected_groups=(np.arange(1, len(land.region_names) + 1), np.arange(1, len(land.ecosystem_ids) + 1)),
-            fill_value=0.0,
         )
         if progress:
             from gepcalc.progress import RichProgress
@@ -349,6 +351,8 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
                 out = out.compute()
         else:
             out = out.compute()
+    present = out["__area__"].fillna(0.0) > 0
+    out = out.where(present, 0.0)
     out = out.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
     return out
 
@@ -360,7 +364,8 @@ def _refuse_nan(sums: xr.Dataset, land: Landscape, service_ids: list[str], gaps:
         if not bool(bad.any()):
             continue
         ri, ei = np.nonzero(bad.transpose("region", "ecosystem").values)
-        regions, ecos = sums["region"].values[ri], sums["ecosystem"].values[ei]
+        regions = [str(r) for r in sums["region"].values[ri]]
+        ecos = [str(e) for e in sums["ecosystem"].values[ei]]
         lacking = sorted(
             {f"{gaps[(sid, e)]!r} has no value for ecosystem type {e!r}" for e in ecos if (sid, e) in gaps}
         )

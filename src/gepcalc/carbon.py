@@ -108,9 +108,11 @@ def carbon_stock(
         stock,
         land.region.rename("region"),
         func="sum",
+        skipna=False,
         expected_groups=np.arange(1, len(land.region_names) + 1),
-        fill_value=0.0,
     ).compute()
+    # pool values are validated numbers and nodata pixels are 0, so a NaN here only marks an empty region
+    out = out.fillna(0.0)
     s = pd.Series(out.values, index=pd.Index(land.region_names, name="region"), name="carbon stock [t C]")
     s.attrs["units"] = "t"
     return s

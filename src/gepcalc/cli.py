@@ -142,7 +142,8 @@ def services() -> None:
     from gepcalc.services import available
 
     t = Table(title="gepcalc services")
-    for col in ("id", "指标", "indicator", "category", "method", "quantity", "inputs", "references"):
+    t.add_column("id", no_wrap=True)
+    for col in ("指标", "indicator", "category", "method", "quantity", "inputs", "references"):
         t.add_column(col, overflow="fold")
     for sid, cls in sorted(available().items()):
         s = cls.spec
@@ -164,7 +165,8 @@ def tables(
     if name is None:
         df = _run(lambda: table_summary(load_table(n) for n in builtin_tables()))
         t = Table(title="gepcalc coefficient tables")
-        for col in ("table", "title_zh", "index", "rows", "columns", "unconfirmed_rows"):
+        t.add_column("table", no_wrap=True)
+        for col in ("title_zh", "index", "rows", "columns", "unconfirmed_rows"):
             t.add_column(col, overflow="fold")
         for _, r in df.iterrows():
             t.add_row(r["table"], r["title_zh"], r["index"], str(r["rows"]), r["columns"], str(r["unconfirmed_rows"]))

@@ -1,0 +1,106 @@
+"""Real rasters from ../shared/data, checked against independent computations."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import pytest
+import rasterio
+from rasterio.features import rasterize
+
+import gepcalc as gep
+from conftest import SHARED, requires_shared, sha256
+from gepcalc.carbon import carbon_stock, stock_change
+
+pytestmark = [requires_shared, pytest.mark.shared_data]
+W = SHARED / "willamette"
+
+
+def independent_stock(lulc_path, regions=None):
+    """Σ pools[code] × 0.09 ha per 30 m pixel, by plain numpy over the whole array."""
+    pools = pd.read_csv(W / "carbon_pools.csv").set_index("lucode")
+    density = pools[["C_above", "C_below", "C_soil", "C_dead"]].sum(axis=1)  # t C/ha
+    with rasterio.open(lulc_path) as src:
+        codes = src.read(1)
+        nodata = src.nodata
+        transform, shape = src.transform, src.shape
+        assert src.res == (30.0, 30.0)
+    lut = np.zeros(256)
+    lut[density.index.to_numpy()] = density.to_numpy()
+    per_pixel = np.where(codes == nodata, 0.0, lut[codes]) * (30 * 30 / 10_000)  # 900 m² = 0.09 ha
+    if regions is None:
+        return per_pixel.sum()
+    zones = rasterize(
+        zip(regions.geometry, range(1, len(regions) + 1), strict=True),
+        out_shape=shape,
+        transform=transform,
+        fill=0,
+        dtype="int32",
+    )
+    return np.array([per_pixel[zones == i].sum() for i in range(1, len(regions) + 1)])
+
+
+def test_willamette_carbon_stock_matches_independent_sum():
+    lulc = W / "lulc_current.tif"
+    before = sha256(lulc), sha256(W / "carbon_pools.csv")
+    ours = carbon_stock(lulc, W / "carbon_pools.csv", chunks=512)
+    expected = independent_stock(lulc)
+    assert ours.attrs["units"] == "t"
+    assert ours.iloc[0] == pytest.approx(expected, rel=1e-10)
+    assert ours.iloc[0] == pytest.approx(4.140139e7, rel=1e-6)  # pinned: 41.40 Mt C
+    assert (sha256(lulc), sha256(W / "carbon_pools.csv")) == before
+
+
+def test_willamette_future_minus_current():
+    change = stock_change(W / "lulc_current.tif", W / "lulc_future.tif", W / "carbon_pools.csv")
+    expected = independent_stock(W / "lulc_future.tif") - independent_stock(W / "lulc_current.tif")
+    assert change.iloc[0] == pytest.approx(expected, rel=1e-9)
+    assert change.iloc[0] == pytest.approx(-3.526095e6, rel=1e-6)  # pinned: the future scenario loses 3.53 Mt C
+
+
+def test_willamette_subwatersheds_sum_per_region():
+    subs = gpd.read_file(W / "subwatersheds.gpkg")
+    with rasterio.open(W / "lulc_current.tif") as src:
+        subs = subs.to_crs(src.crs)
+    field = next(c for c in subs.columns if c != "geometry")
+    ours = carbon_stock(W / "lulc_current.tif", W / "carbon_pools.csv", regions=subs, region_field=field, chunks=300)
+    np.testing.assert_allclose(ours.to_numpy(), independent_stock(W / "lulc_current.tif", subs), rtol=1e-10)
+    assert len(ours) == 9
+
+
+def test_geodesic_cell_areas_of_the_chunan_modis_grid():
+    from gepcalc.grid import cell_area
+    from gepcalc.io import open_raster
+
+    lc = open_raster(SHARED / "modis" / "mcd12c1_2019_chunan_region.tif")
+    area = cell_area(lc)
+    geod = pyproj.Geod(ellps="WGS84")
+    t = lc.rio.transform()
+    for row in (0, 17, 33):  # a 0.05° cell, edges densified so they follow parallels
+        lat0, lat1 = t.f + t.e * row, t.f + t.e * (row + 1)
+        lons = np.r_[np.linspace(t.c, t.c + t.a, 50), np.linspace(t.c + t.a, t.c, 50)]
+        lats = np.r_[np.full(50, lat0), np.full(50, lat1)]
+        a, _ = geod.polygon_area_perimeter(lons, lats)
+        assert float(area[row]) == pytest.approx(abs(a), rel=1e-6)
+    # about 5.55 km × 4.8 km at 30° N
+    assert float(area[17]) == pytest.approx(26.8e6, rel=0.01)
+
+
+def test_demo_account_of_chunan():
+    acct = gep.demo.chunan_account()
+    assert list(acct.data.region.values) == ["淳安县"]
+    assert set(acct.data.service.values) == {
+        "carbon_sequestration",
+        "oxygen_release",
+        "water_conservation",
+        "climate_regulation",
+    }
+    # the county's pixels (centre rule) cover about the polygon's geodesic area: 4,423 km² on WGS 84
+    county = gpd.read_file(SHARED / "regions" / "chunan_330127.geojson")
+    poly_area = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(county.geometry.iloc[0])[0])
+    assert float(acct.data["area"].sum()) == pytest.approx(poly_area, rel=0.01)
+    area = acct.data["area"].squeeze(drop=True).to_series()
+    assert area["water"] / area.sum() == pytest.approx(15 / 165, rel=1e-3)  # 15 of 165 MODIS cells are water
+    # regulating services are all of this demo's GEP; climate regulation dominates as in the published account
+    shares = acct.by("service").set_index("service")["share"]
+    assert shares["climate_regulation"] > 0.8
