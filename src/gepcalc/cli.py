@@ -175,12 +175,17 @@ def tables(
     tab = _run(lambda: load_table(name))
     console.print(f"[bold]{tab.name}[/] — {tab.title} / {tab.title_zh}\n{tab.description}\nfile: {tab.origin}")
     t = Table()
-    cols = [tab.index, *tab.columns, "source"]
+    cols = [c for c in tab.columns if c not in ("name_en", "description")]
+    t.add_column(tab.index, no_wrap=True)
     for c in cols:
-        unit = tab.columns[c].unit if c in tab.columns else None
+        unit = tab.columns[c].unit
         t.add_column(f"{c} [{unit}]" if unit else c, overflow="fold")
+    t.add_column("source", overflow="fold")
+    t.add_column("status", no_wrap=True)
     for key, row in tab.data.iterrows():
-        t.add_row(str(key), *[str(row[c]) for c in cols[1:]])
+        status = ", ".join(sorted({s.status for s in tab.source_of(key)}))
+        colour = "green" if status == "primary" else "yellow"
+        t.add_row(str(key), *[str(row[c]) for c in cols], str(row["source"]), f"[{colour}]{status}")
     console.print(t)
     for sid, s in tab.sources.items():
         console.print(f"[{'green' if s.status == 'primary' else 'yellow'}]{sid}[/]: {s.cite()}")

@@ -450,6 +450,12 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
                 )
             )
         data[c] = nums * factors.get(c, 1.0)
+        if col.type == "int":
+            frac = data[c].notna() & (data[c] % 1 != 0)
+            for k in data.index[frac]:
+                problems.append(TableProblem(f"row {k!r}, column {c!r}: {data.at[k, c]!r} is not an integer"))
+            if not frac.any():
+                data[c] = data[c].astype("Int64")
         if col.unit_column and col.unit_column in data.columns:
             for k, u in data[col.unit_column].items():
                 try:
