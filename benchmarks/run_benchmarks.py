@@ -1,17 +1,18 @@
-"""Benchmarks of the core account (issue 2): wall time and peak memory.
+"""Benchmarks of the core account (issue 2): wall time and peak memory of ``gepcalc.account()``.
 
 Run by hand from the repository root::
 
     python benchmarks/run_benchmarks.py                       # sizes 500 1000 2000 4000, 3 repeats
     python benchmarks/run_benchmarks.py --sizes 500 1000 --repeat 5 --out docs/benchmarks.md
-    python benchmarks/run_benchmarks.py --profile-size 4000   # also time the steps of one account
+    python benchmarks/run_benchmarks.py --sizes 4000 --repeat 1 --profile-size 4000   # time the steps too
 
 What is measured
 ----------------
 * ``demo``: :func:`gepcalc.demo.chunan_account` (the embedded 20 × 23 pixel Chun'an raster).
 * ``N``: a full account (the profile's 4 default services, the demo's inputs) on a
-  synthetic N × N pixel, 30 m, EPSG:32650 land-cover GeoTIFF (uint8 IGBP codes, tiled
-  256 × 256, DEFLATE) with 4 quadrant regions in a GeoPackage.
+  synthetic N × N pixel, 30 m, EPSG:32650 land-cover GeoTIFF (uint8 IGBP codes as
+  smooth patches, tiled 256 × 256, DEFLATE) with 4 quadrant regions in a GeoPackage,
+  once per ``--chunks`` setting (``True`` = the library default).
 
 Every measured run is a fresh Python subprocess, so its peak resident set size
 (``ru_maxrss``) is that run's own.  The wall time is that of the ``account()`` call
@@ -42,13 +43,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Synthetic land cover: IGBP codes and a bias that sets their rough share
 # (hilly subtropical county: mostly forest, a lake, valley cropland, some towns).
-CLASSES = (0, 2, 5, 8, 10, 12, 13)  # water, evergreen broadleaf, mixed forest, woody savanna, grassland, cropland, urban
+CLASSES = (0, 2, 5, 8, 10, 12, 13)  # water, evergreen broadleaf, mixed forest, woody savanna, grassland, crops, urban
 BIAS = (0.03, 0.15, 0.10, 0.08, -0.02, 0.02, -0.06)
-NODATA = 255
+NODATA = 255  # declared in the file, never present
 PIXEL = 30.0  # m
 X0, Y0 = 700_000.0, 3_300_000.0  # upper-left corner, EPSG:32650 (UTM 50N), near Chun'an
 CRS = "EPSG:32650"
 SEED = 20200
+N_SERVICES = 4
 
 
 # -- synthetic data ---------------------------------------------------------------------------
@@ -61,7 +63,7 @@ def _interp_matrix(n: int, spacing: int):
     k = n // spacing + 2
     pos = np.arange(n) / spacing
     i0 = np.floor(pos).astype(int)
-    w = pos - i0
+    w = (pos - i0).astype("float32")
     m = np.zeros((n, k), dtype="float32")
     m[np.arange(n), i0] = 1 - w
     m[np.arange(n), i0 + 1] = w
@@ -69,12 +71,12 @@ def _interp_matrix(n: int, spacing: int):
 
 
 def synthetic_landcover(n: int, seed: int = SEED):
-    """Deterministic N × N uint8 IGBP land cover made of smooth blobs.
+    """Deterministic N × N uint8 IGBP land cover made of smooth patches.
 
-    Each class gets a smooth random field (coarse knots 64 px ≈ 2 km apart plus
-    finer knots 12 px apart), bilinearly upsampled; each pixel takes the class of
-    the largest field (plus a per-class bias).  Patches are a few hundred metres
-    to a few km across, so the file compresses like real land cover.
+    Each class gets a smooth random field (knots 64 px ≈ 2 km apart plus finer
+    knots 12 px apart, bilinearly upsampled); each pixel takes the class whose
+    field (plus a per-class bias) is largest.  Patches are a few hundred metres to
+    a few km across, so the file compresses like real land cover.
     """
     import numpy as np
 
@@ -96,7 +98,7 @@ def synthetic_landcover(n: int, seed: int = SEED):
 
 
 def write_inputs(n: int, folder: Path) -> tuple[Path, Path, dict]:
-    """Write the N × N land-cover GeoTIFF and the 4-quadrant GeoPackage; return paths and class shares."""
+    """Write the N × N land-cover GeoTIFF and the 4-quadrant GeoPackage; return both paths and class shares."""
     import geopandas as gpd
     import numpy as np
     import rasterio
@@ -138,14 +140,14 @@ def write_inputs(n: int, folder: Path) -> tuple[Path, Path, dict]:
     return tif, gpkg, shares
 
 
-# -- child process ---------------------------------------------------------------------------
+# -- child processes ---------------------------------------------------------------------------
 
 
 def _maxrss_mib() -> float:
     import resource
 
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 1024 if sys.platform != "darwin" else r / 2**20  # KiB on Linux, bytes on macOS
+    return r / 2**20 if sys.platform == "darwin" else r / 1024  # bytes on macOS, KiB on Linux
 
 
 def _demo_inputs() -> dict:
@@ -156,62 +158,86 @@ def _demo_inputs() -> dict:
     return kwargs["inputs"]
 
 
-def child(args) -> None:
-    """One measured run in this (fresh) process; prints one JSON line."""
-    import gepcalc  # noqa: F401  (imports are not timed)
-    import gepcalc.demo
+def _chunks_arg(text: str | None):
+    return True if text in (None, "True", "true", "file", "auto") else int(text)
 
+
+def _account(args, chunks):
+    import gepcalc
+
+    return gepcalc.account(
+        args.raster,
+        args.regions,
+        region_field="name",
+        landcover_classes="landcover_igbp",
+        inputs=_demo_inputs(),
+        year=2020,
+        price_year=2020,
+        chunks=chunks,
+    )
+
+
+def child(args) -> None:
+    """One measured run in this (fresh) process; prints one ``RESULT {json}`` line."""
+    import warnings
+
+    import gepcalc  # imports are not timed
+    import gepcalc.demo
+    from gepcalc.io import open_raster
+
+    # rasterio's rasterize() sometimes emits a spurious NotGeoreferencedWarning when
+    # called from several threads at once (results are unaffected); keep stderr quiet.
+    warnings.filterwarnings("ignore", message="Dataset has no geotransform")
+    _demo_inputs()
     base = _maxrss_mib()
     if args.case == "demo":
         t = time.perf_counter()
         acct = gepcalc.demo.chunan_account()
         wall = time.perf_counter() - t
-        import rioxarray
-
-        lc = rioxarray.open_rasterio(gepcalc.demo.chunan_dir() / "mcd12c1_2019_igbp_chunan.tif")
-        pixels = int(lc.sizes["x"] * lc.sizes["y"])
+        raster = gepcalc.demo.chunan_dir() / "mcd12c1_2019_igbp_chunan.tif"
+        chunks = True
     else:
-        inputs = _demo_inputs()
-        chunks = True if args.chunks in (None, "file", "True") else int(args.chunks)
+        chunks = _chunks_arg(args.chunks)
         t = time.perf_counter()
-        acct = gepcalc.account(
-            args.raster,
-            args.regions,
-            region_field="name",
-            landcover_classes="landcover_igbp",
-            inputs=inputs,
-            year=2020,
-            price_year=2020,
-            chunks=chunks,
-        )
+        acct = _account(args, chunks)
         wall = time.perf_counter() - t
-        pixels = args.n * args.n
+        raster = args.raster
+    peak = _maxrss_mib()
+    lc = open_raster(raster, chunks=chunks)
+    values = acct.data["value"].sum([d for d in acct.data["value"].dims if d != "service"]).to_series()
     out = {
         "case": args.case,
         "wall_s": wall,
-        "peak_rss_mib": _maxrss_mib(),
+        "peak_rss_mib": peak,
         "base_rss_mib": base,
-        "pixels": pixels,
+        "pixels": int(lc.size),
+        "n_chunks": int(lc.data.npartitions) if hasattr(lc.data, "npartitions") else 1,
+        "chunk_shape": list(lc.data.chunksize) if hasattr(lc.data, "chunksize") else list(lc.shape),
         "gep_cny": float(acct.gep("CNY").magnitude),
-        "value_by_service": {str(k): float(v) for k, v in acct.data["value"].sum(["region", "ecosystem", "scenario", "year"]).to_series().items()},
+        "value_by_service": {str(k): float(v) for k, v in values.items()},
     }
     print("RESULT " + json.dumps(out))
 
 
 def profile_child(args) -> None:
-    """Time the steps of one account (not a clean memory measurement); prints one JSON line."""
+    """Time the steps of one account (one process, warm; not a memory measurement)."""
+    import importlib
+    import warnings
+
     import dask
     import numpy as np
 
-    import importlib
-
-    import gepcalc
-
-    acc_mod = importlib.import_module("gepcalc.account")  # the module (gepcalc.account is the function)
+    from gepcalc import services as registry
     from gepcalc.grid import rasterize_regions
     from gepcalc.io import open_raster, read_regions
     from gepcalc.landscape import build_landscape, count_classes
+    from gepcalc.profiles import load_profile
+    from gepcalc.resolve import resolve
 
+    acc_mod = importlib.import_module("gepcalc.account")  # the module (gepcalc.account is the function)
+    warnings.filterwarnings("ignore", message="Dataset has no geotransform")
+    chunks = _chunks_arg(args.chunks)
+    inputs = _demo_inputs()
     steps = {}
 
     def timed(name, fn):
@@ -220,23 +246,17 @@ def profile_child(args) -> None:
         steps[name] = time.perf_counter() - t
         return r
 
-    inputs = _demo_inputs()
-    chunks = True if args.chunks in (None, "file", "True") else int(args.chunks)
+    timed("full account() (first call in the process)", lambda: _account(args, chunks))
     lc = open_raster(args.raster, name="land cover", chunks=chunks)
-    timed("read raster only (sum of codes)", lambda: int(lc.astype("int64").sum().compute()))
-    gdf = read_regions(args.regions, field="name")
-    region = rasterize_regions(gdf, lc)
+    timed("read raster (sum of the codes)", lambda: int(lc.astype("int64").sum().compute()))
+    region = rasterize_regions(read_regions(args.regions, field="name"), lc)
     timed("read + rasterise regions (sum)", lambda: int(region.sum().compute()))
-    timed("count_classes (read + rasterise + np.unique per chunk)", lambda: count_classes(lc, region > 0))
+    timed("class count: read + rasterise + np.unique per chunk", lambda: count_classes(lc, region > 0))
     land = timed(
-        "build_landscape (includes count_classes)",
+        "build_landscape (= open + class count)",
         lambda: build_landscape(args.raster, regions=args.regions, region_field="name", chunks=chunks),
     )
-    # The per-pixel service graphs, as account() builds them (private helpers: may change).
-    from gepcalc import services as registry
-    from gepcalc.profiles import load_profile
-    from gepcalc.resolve import resolve
-
+    # The per-pixel service quantities as account() builds them (private helpers, may change).
     prof = load_profile("mee-2020")
     classes_cls = [registry.get(s) for s in prof.services]
     loaded = acc_mod._load_tables(classes_cls, prof, {}, {})
@@ -245,18 +265,13 @@ def profile_child(args) -> None:
         a = {p.name: resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land).value for p in cls.spec.params}
         quantities[cls.spec.id] = acc_mod._on_grid(cls.physical(area=land.area, **a), land)
     timed(
-        "service quantities only (sum of each, no groupby)",
+        "service quantities, plain sums (no groupby)",
         lambda: dask.compute(*[q.sum() for q in quantities.values()]),
     )
-    timed("zonal sums (flox, one pass)", lambda: acc_mod._zonal_sums(quantities, land, False))
-    timed(
-        "full account()",
-        lambda: gepcalc.account(
-            args.raster, args.regions, region_field="name", inputs=inputs, year=2020, price_year=2020, chunks=chunks
-        ),
-    )
+    timed("zonal sums (flox, region × ecosystem)", lambda: acc_mod._zonal_sums(quantities, land, False))
+    timed("full account() (warm)", lambda: _account(args, chunks))
     nchunks = int(np.prod([len(c) for c in land.landcover.chunks]))
-    print("RESULT " + json.dumps({"steps": steps, "chunks": nchunks, "peak_rss_mib": _maxrss_mib()}))
+    print("RESULT " + json.dumps({"steps": steps, "n_chunks": nchunks}))
 
 
 # -- parent ------------------------------------------------------------------------------------
@@ -292,7 +307,7 @@ def machine_info() -> dict:
             cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    sched = dask.config.get("scheduler", None) or "threads (dask default for arrays)"
+    sched = dask.config.get("scheduler", None) or "threads (dask's default for arrays)"
     return {
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
@@ -307,147 +322,175 @@ def machine_info() -> dict:
         "gdal": rasterio.__gdal_version__,
         "flox": flox.__version__,
         "scheduler": f"{sched}, {os.cpu_count()} workers",
+        "dask_chunk_size": dask.config.get("array.chunk-size"),
     }
 
 
 def summarise(runs: list[dict]) -> dict:
     wall = statistics.median(r["wall_s"] for r in runs)
-    rss = statistics.median(r["peak_rss_mib"] for r in runs)
-    base = statistics.median(r["base_rss_mib"] for r in runs)
-    px = runs[0]["pixels"]
     return {
         "repeat": len(runs),
         "wall_s": wall,
         "wall_min": min(r["wall_s"] for r in runs),
         "wall_max": max(r["wall_s"] for r in runs),
-        "peak_rss_mib": rss,
-        "peak_rss_max": max(r["peak_rss_mib"] for r in runs),
-        "base_rss_mib": base,
-        "pixels": px,
-        "px_per_s": px / wall,
+        "peak_rss_mib": statistics.median(r["peak_rss_mib"] for r in runs),
+        "base_rss_mib": statistics.median(r["base_rss_mib"] for r in runs),
+        "pixels": runs[0]["pixels"],
+        "px_per_s": runs[0]["pixels"] / wall,
+        "n_chunks": runs[0]["n_chunks"],
+        "chunk_shape": runs[0]["chunk_shape"],
         "gep_cny": runs[0]["gep_cny"],
     }
 
 
-def render(results: dict, info: dict, check: dict | None, prof: dict | None, args) -> str:
+def _chunk_label(c: str) -> str:
+    return "`True` (default)" if c == "True" else f"`{c}`"
+
+
+def interpret(results: dict, sizes: list[int], chunk_modes: list[str]) -> list[str]:
+    """A few sentences on memory and throughput, computed from the results."""
+    out = []
+    if not sizes:
+        return out
+    lo, hi = sizes[0], sizes[-1]
+    f64 = hi * hi * 8 / 2**20
+    out.append(
+        f"At {hi:,} × {hi:,} pixels one float64 array over the grid is {f64:,.0f} MiB, so holding the "
+        f"{N_SERVICES} service quantities and the cell area at once would take {(N_SERVICES + 1) * f64:,.0f} MiB."
+    )
+    for c in chunk_modes:
+        a, b = results.get((lo, c)), results.get((hi, c))
+        if not a or not b:
+            continue
+        da, db = a["peak_rss_mib"] - a["base_rss_mib"], b["peak_rss_mib"] - b["base_rss_mib"]
+        growth = db / da if da > 0 else float("inf")
+        px = b["pixels"] / a["pixels"]
+        shape = "×".join(str(s) for s in b["chunk_shape"])
+        if b["n_chunks"] == 1:
+            verdict = (
+                f"**not bounded**: the {hi:,}² raster is a single {shape} chunk, so every intermediate is a "
+                f"full-grid array and the peak ({db:,.0f} MiB above the import baseline, about "
+                f"{db / f64:.0f} float64 grids) grows with the raster"
+            )
+        elif growth < 0.25 * px:
+            verdict = (
+                f"**bounded**: {b['n_chunks']} chunks of {shape}; the peak above the import baseline goes "
+                f"{da:,.0f} → {db:,.0f} MiB ({growth:.1f}-fold) while the pixels grow {px:.0f}-fold, "
+                f"i.e. {db / f64:.1f} float64 grids at {hi:,}²"
+            )
+        else:
+            verdict = (
+                f"**growing**: {b['n_chunks']} chunks of {shape}; the peak above the import baseline goes "
+                f"{da:,.0f} → {db:,.0f} MiB ({growth:.1f}-fold) while the pixels grow {px:.0f}-fold"
+            )
+        out.append(f"With `chunks={c}` memory is {verdict}; {b['px_per_s'] / 1e6:.1f} Mpixel/s at {hi:,}².")
+    if "True" in chunk_modes:
+        b = results.get((hi, "True"))
+        if b and b["n_chunks"] == 1:
+            out.append(
+                "The default `chunks=True` does not follow the file's 256 × 256 blocks: rioxarray turns it into "
+                "dask's `auto` chunking, multiples of the blocks up to `array.chunk-size` (128 MiB) *of the file's "
+                "dtype*, i.e. up to about 11,500 × 11,500 pixels per chunk for a uint8 land cover. All the "
+                "rasters here are then one chunk (no parallelism, no bound on memory below that size)."
+            )
+    return out
+
+
+def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], extra: dict) -> str:
     rows = []
-    for name, s in results.items():
-        label = "demo (Chun'an, embedded)" if name == "demo" else f"{int(name):,} × {int(name):,}"
+    for (n, c), s in results.items():
+        label = "demo (Chun'an, embedded, 20 × 23)" if n == 0 else f"{n:,} × {n:,}"
+        ch = "×".join(str(x) for x in s["chunk_shape"])
         f64 = s["pixels"] * 8 / 2**20
         rows.append(
-            f"| {label} | {s['pixels']:,} | {s['repeat']} | {s['wall_s']:.2f} "
-            f"({s['wall_min']:.2f}–{s['wall_max']:.2f}) | {s['px_per_s'] / 1e6:.2f} | "
-            f"{s['peak_rss_mib']:.0f} | {s['peak_rss_mib'] - s['base_rss_mib']:.0f} | {f64:.1f} |"
+            f"| {label} | {_chunk_label(c)} | {s['n_chunks']} of {ch} | {s['pixels']:,} | {s['repeat']} | "
+            f"{s['wall_s']:.2f} ({s['wall_min']:.2f}–{s['wall_max']:.2f}) | {s['px_per_s'] / 1e6:.2f} | "
+            f"{s['peak_rss_mib']:,.0f} | {s['peak_rss_mib'] - s['base_rss_mib']:,.0f} | {f64:,.1f} |"
         )
-    table = "\n".join(
-        [
-            "| case | pixels | runs | account() wall time, s: median (min–max) | Mpixel/s | peak RSS, MiB "
-            "| peak RSS over import baseline, MiB | one float64 raster, MiB |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-            *rows,
-        ]
-    )
-    sizes = [k for k in results if k != "demo"]
-    interp = []
-    if sizes:
-        big, small = results[sizes[-1]], results[sizes[0]]
-        f64 = big["pixels"] * 8 / 2**20
-        interp.append(
-            f"Between the smallest ({int(sizes[0]):,}²) and the largest ({int(sizes[-1]):,}²) raster the pixel "
-            f"count grows {big['pixels'] / small['pixels']:.0f}-fold, the wall time "
-            f"{big['wall_s'] / small['wall_s']:.1f}-fold and the peak RSS "
-            f"{big['peak_rss_mib'] / small['peak_rss_mib']:.2f}-fold "
-            f"({small['peak_rss_mib']:.0f} → {big['peak_rss_mib']:.0f} MiB; "
-            f"{small['peak_rss_mib'] - small['base_rss_mib']:.0f} → {big['peak_rss_mib'] - big['base_rss_mib']:.0f} MiB "
-            "above the import baseline)."
-        )
-        n_services = 4
-        interp.append(
-            f"At {int(sizes[-1]):,}², a single float64 array over the grid is {f64:.0f} MiB, and the account "
-            f"involves {n_services} service quantities plus the cell area (≥ {(n_services + 1) * f64:,.0f} MiB "
-            f"if held in memory at once); the peak RSS growth above the baseline, "
-            f"{big['peak_rss_mib'] - big['base_rss_mib']:.0f} MiB, is "
-            + (
-                "well below one such array, so memory is bounded by the chunk size and the number of "
-                "threads, not by the raster size."
-                if big["peak_rss_mib"] - big["base_rss_mib"] < f64
-                else "not below one such array: memory grows with the raster (see the profile below)."
-            )
-        )
-        if len(sizes) > 1:
-            rates = [results[k]["px_per_s"] / 1e6 for k in sizes]
-            interp.append(
-                "Throughput is "
-                + ", ".join(f"{r:.1f}" for r in rates)
-                + " Mpixel/s for the sizes above; at the smallest size fixed costs (tables, pint, the "
-                "dask graph) weigh more."
-            )
+    table = [
+        "| raster | `chunks=` | dask chunks | pixels | runs | `account()` wall s, median (min–max) | Mpixel/s "
+        "| peak RSS MiB | peak above import baseline MiB | one float64 grid MiB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+    base = statistics.median(s["base_rss_mib"] for s in results.values()) if results else float("nan")
     lines = [
         START,
         "## Core account (issue 2)",
         "",
-        "Wall time and peak memory of `gepcalc.account()` (the 4 services of profile `mee-2020`: carbon "
-        "sequestration, oxygen release, water conservation, climate regulation; the demo's inputs) on the "
-        "embedded Chun'an demo and on synthetic county rasters.",
+        "Wall time and peak memory of `gepcalc.account()` with the 4 services of profile `mee-2020` (carbon "
+        "sequestration, oxygen release, water conservation, climate regulation) and the demo's inputs, on the "
+        "embedded Chun'an demo and on synthetic county-sized rasters. Generated by "
+        "`benchmarks/run_benchmarks.py`; do not edit between the markers by hand.",
         "",
-        "How to run (from the repository root; needs the `bench` extra for psutil, optional):",
+        "How to run (from the repository root):",
         "",
         "```sh",
-        "pip install -e '.[bench]'",
+        "pip install -e '.[bench]'   # psutil (optional: for the total RAM)",
         "python benchmarks/run_benchmarks.py --sizes 500 1000 2000 4000 --repeat 3 --out docs/benchmarks.md",
-        "python benchmarks/run_benchmarks.py --sizes 4000 --repeat 1 --profile-size 4000   # time the steps",
+        "python benchmarks/run_benchmarks.py --sizes 4000 --repeat 1 --profile-size 4000   # + time the steps",
         "```",
         "",
-        "Each N is an N × N pixel, 30 m land-cover GeoTIFF in EPSG:32650 (UTM 50N, upper-left corner "
-        f"x = {X0:,.0f}, y = {Y0:,.0f} m, near Chun'an), uint8 IGBP codes as smooth random patches "
-        f"(numpy seed {SEED}), tiled 256 × 256 and DEFLATE-compressed, with a GeoPackage of 4 regions "
-        "(the quadrants, so region edges cut through chunks). The account uses the file's 256 × 256 "
-        "blocks as chunks (`chunks=True`). Each run is a fresh Python process; wall time is that of the "
-        "`account()` call alone (generating the raster is not timed); peak RSS is the process's "
-        "`ru_maxrss`, including the ~"
-        + (f"{statistics.median(s['base_rss_mib'] for s in results.values()):.0f}" if results else "?")
-        + " MiB of the imported libraries. Medians over the runs shown.",
+        "Each synthetic case is an N × N pixel, 30 m land-cover GeoTIFF in EPSG:32650 (UTM 50N, upper-left "
+        f"corner x = {X0:,.0f} m, y = {Y0:,.0f} m, near Chun'an) of uint8 IGBP codes drawn as smooth random "
+        f"patches (numpy seed {SEED}), tiled 256 × 256 and DEFLATE-compressed, with a GeoPackage of 4 regions "
+        "(the quadrants, so region edges cut through chunks). Each run is a fresh Python process; the wall time "
+        "is that of the `account()` call alone (generating the raster is not timed); peak RSS is the process's "
+        f"`ru_maxrss`, which includes about {base:,.0f} MiB of imported libraries (the import baseline, "
+        "measured just before the call). Medians over the runs shown.",
         "",
-        f"Run of {time.strftime('%Y-%m-%d')}: {info['cpu']}, {info['cpu_count']} CPUs, "
-        f"{info['ram_gib']:.1f} GiB RAM, {info['os']}; Python {info['python']}, gepcalc {info['gepcalc']}, "
-        f"numpy {info['numpy']}, dask {info['dask']}, xarray {info['xarray']}, rasterio {info['rasterio']} "
-        f"(GDAL {info['gdal']}), flox {info['flox']}; dask scheduler: {info['scheduler']}.",
+        f"Machine: {info['cpu']}, {info['cpu_count']} CPUs, {info['ram_gib']:.1f} GiB RAM, {info['os']}; "
+        f"Python {info['python']}, gepcalc {info['gepcalc']}, numpy {info['numpy']}, dask {info['dask']}, "
+        f"xarray {info['xarray']}, rasterio {info['rasterio']} (GDAL {info['gdal']}), flox {info['flox']}; "
+        f"dask scheduler: {info['scheduler']}; dask `array.chunk-size` {info['dask_chunk_size']}. "
+        f"Run on {time.strftime('%Y-%m-%d')} in {extra['elapsed']:.0f} s.",
         "",
-        table,
+        *table,
         "",
     ]
-    if args.shares:
+    if extra.get("notes"):
+        lines += [*extra["notes"], ""]
+    if extra.get("shares"):
         lines += [
-            "Land-cover mix of the synthetic rasters (share of pixels, IGBP code): "
-            + ", ".join(f"{c}: {v:.1%}" for c, v in sorted(args.shares.items()))
+            "Land-cover mix of the synthetic rasters (IGBP code: share of pixels): "
+            + ", ".join(f"{c}: {v:.1%}" for c, v in sorted(extra["shares"].items()))
             + ".",
             "",
         ]
-    lines += [" ".join(interp), ""] if interp else []
+    text = interpret(results, sizes, chunk_modes)
+    if text:
+        lines += ["**Memory.** " + " ".join(text), ""]
+    check = extra.get("check")
     if check:
         lines += [
-            f"Chunk invariance: on the {check['n']:,}² raster, the total GEP with `chunks=256` and "
-            f"`chunks=1024` differs by a relative {check['rel_diff_total']:.1e} "
-            f"(largest per-service relative difference {check['rel_diff_services']:.1e}; "
-            f"total {check['gep_256']:,.0f} CNY/yr).",
+            f"**Chunk invariance.** On the {check['n']:,}² raster the total GEP with `chunks=256` "
+            f"({check['chunks_a']} chunks) and `chunks=1024` ({check['chunks_b']} chunk(s)) differs by a relative "
+            f"{check['rel_diff_total']:.1e} (largest per-service relative difference "
+            f"{check['rel_diff_services']:.1e}; total {check['gep_a']:,.0f} CNY/yr): floating-point summation "
+            "order only.",
             "",
         ]
+    prof = extra.get("profile")
     if prof:
+        modes = list(prof["by_chunks"])
         lines += [
-            f"Where the time goes ({prof['n']:,}² raster, {prof['chunks']} chunks; each step timed on its own, "
-            "so later steps repeat the reading of earlier ones):",
+            f"**Where the time goes** ({prof['n']:,}² raster, one warm process per `chunks=` setting; each step "
+            "is timed on its own, so later steps repeat the reading and rasterising of earlier ones):",
             "",
-            "| step | s |",
-            "|---|---:|",
-            *[f"| {k} | {v:.2f} |" for k, v in prof["steps"].items()],
-            "",
+            "| step | " + " | ".join(f"`chunks={c}` ({prof['by_chunks'][c]['n_chunks']} chunks), s" for c in modes) + " |",
+            "|---|" + "---:|" * len(modes),
         ]
+        for step in prof["by_chunks"][modes[0]]["steps"]:
+            lines.append(
+                f"| {step} | " + " | ".join(f"{prof['by_chunks'][c]['steps'].get(step, float('nan')):.2f}" for c in modes) + " |"
+            )
+        lines.append("")
     lines.append(END)
     return "\n".join(lines)
 
 
 def write_section(out: Path, section: str) -> None:
-    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmarks\n\n"
+    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmarks\n"
     if START in text and END in text:
         head, rest = text.split(START, 1)
         _, tail = rest.split(END, 1)
@@ -461,90 +504,112 @@ def write_section(out: Path, section: str) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000, 4000], help="raster sides N (pixels)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per case (median reported)")
-    ap.add_argument(
-        "--repeat-large",
-        type=int,
-        default=None,
-        help="runs for sizes >= --large (default: --repeat)",
-    )
+    ap.add_argument("--repeat", type=int, default=3, help="runs per case (the median is reported)")
+    ap.add_argument("--repeat-large", type=int, default=None, help="runs for sizes >= --large (default: --repeat)")
     ap.add_argument("--large", type=int, default=4000, help="side from which --repeat-large applies")
+    ap.add_argument(
+        "--chunks",
+        nargs="+",
+        default=["True", "256"],
+        help="chunks= settings to measure: True (the default) or a side in pixels",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown file to update")
-    ap.add_argument("--check-size", type=int, default=1000, help="raster side for the chunk-invariance check (0: skip)")
+    ap.add_argument("--check-size", type=int, default=1000, help="raster side of the chunk-invariance check (0: skip)")
     ap.add_argument("--profile-size", type=int, default=0, help="also time the steps on this raster side (0: skip)")
+    ap.add_argument("--profile-chunks", nargs="+", default=["True", "256", "1024"], help="chunks= settings to profile")
     ap.add_argument("--no-demo", action="store_true", help="skip the embedded demo")
-    ap.add_argument("--workdir", type=Path, default=None, help="where to write the synthetic rasters (default: a temp dir)")
-    # internal: one measured run
+    ap.add_argument("--workdir", type=Path, default=None, help="where to put the synthetic rasters (default: temp)")
+    ap.add_argument("--note", action="append", default=[], help="a sentence to add under the table (repeatable)")
+    # internal: one measured run in a child process
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--raster", help=argparse.SUPPRESS)
     ap.add_argument("--regions", help=argparse.SUPPRESS)
-    ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--chunks", help=argparse.SUPPRESS)
+    ap.add_argument("--child-chunks", dest="child_chunks", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child:
+        args.chunks = args.child_chunks
         (profile_child if args.case == "profile" else child)(args)
         return 0
 
+    t_all = time.perf_counter()
     info = machine_info()
     print(json.dumps(info, indent=1), flush=True)
+    chunk_modes = [str(_chunks_arg(c)) for c in args.chunks]
     results: dict = {}
-    t_all = time.perf_counter()
     if not args.no_demo:
         runs = [run_child("--case", "demo") for _ in range(args.repeat)]
-        results["demo"] = summarise(runs)
-        print(f"demo: {results['demo']}", flush=True)
+        results[(0, "True")] = summarise(runs)
+        print(f"demo: {results[(0, 'True')]['wall_s']:.2f} s, {results[(0, 'True')]['peak_rss_mib']:.0f} MiB", flush=True)
 
     sizes = sorted(set(args.sizes))
-    need = set(sizes) | ({args.check_size} if args.check_size else set()) | (
-        {args.profile_size} if args.profile_size else set()
-    )
-    check = prof = None
-    args.shares = {}
+    need = set(sizes) | {n for n in (args.check_size, args.profile_size) if n}
+    extra: dict = {"notes": args.note}
     with tempfile.TemporaryDirectory(prefix="gepcalc-bench-", dir=args.workdir) as tmp:
         files = {}
         for n in sorted(need):
             t = time.perf_counter()
             tif, gpkg, shares = write_inputs(n, Path(tmp))
             files[n] = (tif, gpkg)
-            args.shares = args.shares or shares
-            print(
-                f"N={n}: wrote {tif.name} ({tif.stat().st_size / 2**10:,.0f} KiB) in {time.perf_counter() - t:.1f} s",
-                flush=True,
-            )
-        for n in sizes:
+            extra.setdefault("shares", shares)
+            print(f"N={n}: wrote {tif.name} ({tif.stat().st_size / 2**10:,.0f} KiB) in {time.perf_counter() - t:.1f} s")
+
+        def one(n, c):
             tif, gpkg = files[n]
+            return run_child("--case", "synthetic", "--raster", str(tif), "--regions", str(gpkg), "--child-chunks", c)
+
+        for n in sizes:
             reps = args.repeat_large if (args.repeat_large and n >= args.large) else args.repeat
-            runs = []
-            for i in range(reps):
-                r = run_child("--case", "synthetic", "--raster", str(tif), "--regions", str(gpkg), "--n", str(n))
-                runs.append(r)
-                print(f"N={n} run {i + 1}/{reps}: {r['wall_s']:.2f} s, {r['peak_rss_mib']:.0f} MiB", flush=True)
-            results[str(n)] = summarise(runs)
+            for c in chunk_modes:
+                runs = []
+                for i in range(reps):
+                    r = one(n, c)
+                    runs.append(r)
+                    print(
+                        f"N={n} chunks={c} ({r['n_chunks']} chunks) run {i + 1}/{reps}: "
+                        f"{r['wall_s']:.2f} s, peak {r['peak_rss_mib']:.0f} MiB",
+                        flush=True,
+                    )
+                results[(n, c)] = summarise(runs)
+
         if args.check_size:
             n = args.check_size
-            tif, gpkg = files[n]
-            a = run_child("--case", "synthetic", "--raster", str(tif), "--regions", str(gpkg), "--n", str(n), "--chunks", "256")
-            b = run_child("--case", "synthetic", "--raster", str(tif), "--regions", str(gpkg), "--n", str(n), "--chunks", "1024")
+            a, b = one(n, "256"), one(n, "1024")
             rel = abs(a["gep_cny"] - b["gep_cny"]) / abs(a["gep_cny"])
             rel_s = max(
                 abs(a["value_by_service"][s] - b["value_by_service"][s]) / max(abs(a["value_by_service"][s]), 1e-300)
                 for s in a["value_by_service"]
             )
-            check = {"n": n, "rel_diff_total": rel, "rel_diff_services": rel_s, "gep_256": a["gep_cny"], "gep_1024": b["gep_cny"]}
-            print(f"chunk invariance N={n}: chunks=256 {a['gep_cny']!r}, chunks=1024 {b['gep_cny']!r}, max rel diff {rel:.3e} (services {rel_s:.3e})", flush=True)
+            extra["check"] = {
+                "n": n,
+                "rel_diff_total": rel,
+                "rel_diff_services": rel_s,
+                "gep_a": a["gep_cny"],
+                "gep_b": b["gep_cny"],
+                "chunks_a": a["n_chunks"],
+                "chunks_b": b["n_chunks"],
+            }
+            print(
+                f"chunk invariance N={n}: chunks=256 -> {a['gep_cny']!r} CNY/yr, chunks=1024 -> {b['gep_cny']!r}; "
+                f"relative difference {rel:.3e} (largest per service {rel_s:.3e})",
+                flush=True,
+            )
+
         if args.profile_size:
             n = args.profile_size
             tif, gpkg = files[n]
-            prof = run_child("--case", "profile", "--raster", str(tif), "--regions", str(gpkg), "--n", str(n))
-            prof["n"] = n
-            print(f"profile N={n}: {json.dumps(prof, indent=1)}", flush=True)
+            by = {}
+            for c in [str(_chunks_arg(c)) for c in args.profile_chunks]:
+                by[c] = run_child("--case", "profile", "--raster", str(tif), "--regions", str(gpkg), "--child-chunks", c)
+                print(f"profile N={n} chunks={c}: {json.dumps(by[c], indent=1)}", flush=True)
+            extra["profile"] = {"n": n, "by_chunks": by}
 
-    section = render(results, info, check, prof, args)
+    extra["elapsed"] = time.perf_counter() - t_all
+    section = render(results, info, sizes, chunk_modes, extra)
     write_section(args.out, section)
     print(section)
-    print(f"\nwrote {args.out} (total {time.perf_counter() - t_all:.0f} s)")
+    print(f"\nwrote {args.out} ({extra['elapsed']:.0f} s in all)")
     return 0
 
 

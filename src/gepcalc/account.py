@@ -73,7 +73,7 @@ class Account:
         return (
             f"<gepcalc.Account {self.data.attrs.get('title', '')}: GEP = {gep.magnitude:,.2f} 亿元/yr, "
             f"{self.data.sizes['service']} services, {self.data.sizes['region']} regions, "
-            f"scenario(s) {list(self.data.scenario.values)}, year(s) {list(self.data.year.values)}>"
+            f"scenario(s) {self.data.scenario.values.tolist()}, year(s) {self.data.year.values.tolist()}>"
         )
 
     # -- totals and views ---------------------------------------------------------------
