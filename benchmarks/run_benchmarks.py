@@ -144,6 +144,20 @@ def write_inputs(n: int, folder: Path) -> tuple[Path, Path, dict]:
 
 
 def _maxrss_mib() -> float:
+    """Peak resident set size of this process so far [MiB].
+
+    On Linux this is ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` would also count
+    the parent's RSS at the fork that started this process (Linux keeps it across
+    ``exec``).  Elsewhere ``ru_maxrss`` (the parent keeps no large arrays, so the
+    inherited value is small).
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     import resource
 
     r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -436,8 +450,8 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
         f"patches (numpy seed {SEED}), tiled 256 × 256 and DEFLATE-compressed, with a GeoPackage of 4 regions "
         "(the quadrants, so region edges cut through chunks). Each run is a fresh Python process; the wall time "
         "is that of the `account()` call alone (generating the raster is not timed); peak RSS is the process's "
-        f"`ru_maxrss`, which includes about {base:,.0f} MiB of imported libraries (the import baseline, "
-        "measured just before the call). Medians over the runs shown.",
+        f"peak resident set size (`VmHWM`), which includes about {base:,.0f} MiB of imported libraries (the "
+        "import baseline, measured just before the call). Medians over the runs shown.",
         "",
         f"Machine: {info['cpu']}, {info['cpu_count']} CPUs, {info['ram_gib']:.1f} GiB RAM, {info['os']}; "
         f"Python {info['python']}, gepcalc {info['gepcalc']}, numpy {info['numpy']}, dask {info['dask']}, "
@@ -477,13 +491,14 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
             f"**Where the time goes** ({prof['n']:,}² raster, one warm process per `chunks=` setting; each step "
             "is timed on its own, so later steps repeat the reading and rasterising of earlier ones):",
             "",
-            "| step | " + " | ".join(f"`chunks={c}` ({prof['by_chunks'][c]['n_chunks']} chunks), s" for c in modes) + " |",
+            "| step | "
+            + " | ".join(f"`chunks={c}` ({prof['by_chunks'][c]['n_chunks']} chunks), s" for c in modes)
+            + " |",
             "|---|" + "---:|" * len(modes),
         ]
         for step in prof["by_chunks"][modes[0]]["steps"]:
-            lines.append(
-                f"| {step} | " + " | ".join(f"{prof['by_chunks'][c]['steps'].get(step, float('nan')):.2f}" for c in modes) + " |"
-            )
+            cells = [f"{prof['by_chunks'][c]['steps'].get(step, float('nan')):.2f}" for c in modes]
+            lines.append(f"| {step} | " + " | ".join(cells) + " |")
         lines.append("")
     lines.append(END)
     return "\n".join(lines)
@@ -530,7 +545,11 @@ def main(argv=None) -> int:
 
     if args.child:
         args.chunks = args.child_chunks
-        (profile_child if args.case == "profile" else child)(args)
+        if args.case == "generate":
+            tif, gpkg, shares = write_inputs(int(args.child_chunks), Path(args.raster))
+            print("RESULT " + json.dumps({"tif": str(tif), "gpkg": str(gpkg), "shares": shares}))
+        else:
+            (profile_child if args.case == "profile" else child)(args)
         return 0
 
     t_all = time.perf_counter()
@@ -541,7 +560,8 @@ def main(argv=None) -> int:
     if not args.no_demo:
         runs = [run_child("--case", "demo") for _ in range(args.repeat)]
         results[(0, "True")] = summarise(runs)
-        print(f"demo: {results[(0, 'True')]['wall_s']:.2f} s, {results[(0, 'True')]['peak_rss_mib']:.0f} MiB", flush=True)
+        d = results[(0, "True")]
+        print(f"demo: {d['wall_s']:.2f} s, peak {d['peak_rss_mib']:.0f} MiB", flush=True)
 
     sizes = sorted(set(args.sizes))
     need = set(sizes) | {n for n in (args.check_size, args.profile_size) if n}
@@ -550,10 +570,13 @@ def main(argv=None) -> int:
         files = {}
         for n in sorted(need):
             t = time.perf_counter()
-            tif, gpkg, shares = write_inputs(n, Path(tmp))
+            # in a child process, so that this one stays small (see _maxrss_mib)
+            g = run_child("--case", "generate", "--raster", tmp, "--child-chunks", str(n))
+            tif, gpkg = Path(g["tif"]), Path(g["gpkg"])
             files[n] = (tif, gpkg)
-            extra.setdefault("shares", shares)
-            print(f"N={n}: wrote {tif.name} ({tif.stat().st_size / 2**10:,.0f} KiB) in {time.perf_counter() - t:.1f} s")
+            extra.setdefault("shares", {int(k): v for k, v in g["shares"].items()})
+            size = tif.stat().st_size / 2**10
+            print(f"N={n}: wrote {tif.name} ({size:,.0f} KiB) in {time.perf_counter() - t:.1f} s", flush=True)
 
         def one(n, c):
             tif, gpkg = files[n]
@@ -601,8 +624,10 @@ def main(argv=None) -> int:
             tif, gpkg = files[n]
             by = {}
             for c in [str(_chunks_arg(c)) for c in args.profile_chunks]:
-                by[c] = run_child("--case", "profile", "--raster", str(tif), "--regions", str(gpkg), "--child-chunks", c)
-                print(f"profile N={n} chunks={c}: {json.dumps(by[c], indent=1)}", flush=True)
+                by[c] = run_child(
+                    "--case", "profile", "--raster", str(tif), "--regions", str(gpkg), "--child-chunks", c
+                )
+                print(f"profile N={n} chunks={c}: {json.dumps(by[c])}", flush=True)
             extra["profile"] = {"n": n, "by_chunks": by}
 
     extra["elapsed"] = time.perf_counter() - t_all
