@@ -257,30 +257,29 @@ def account(
     classes_cls = [registry.get(s) for s in service_ids]
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {})
 
-    quantities, origins, gaps = {}, [], {}
-    for cls in classes_cls:
-        sid = cls.spec.id
-        args = {}
-        for p in cls.spec.params:
-            r = resolve(p, sid, inputs=inputs, tables=loaded, land=land, pixels=True)
-            args[p.name] = r.value
-            origins += [{"service": sid, **o} for o in r.origin]
-            gaps.update({(sid, e): p.name for e in r.missing})
-        q = cls.physical(area=land.area, **args)
-        quantities[sid] = _on_grid(q, land)
+    origins: list[dict] = []
+    gaps: dict[tuple[str, str], str] = {}
 
+    def arguments(cls, params, pixels: bool) -> dict:
+        """Resolve a service's parameters, recording their origins and missing per-type values."""
+        args = {}
+        for p in params:
+            r = resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land, pixels=pixels)
+            args[p.name] = r.value
+            origins.extend({"service": cls.spec.id, **o} for o in r.origin)
+            gaps.update({(cls.spec.id, e): p.name for e in r.missing})
+        return args
+
+    quantities = {
+        cls.spec.id: _on_grid(cls.physical(area=land.area, **arguments(cls, cls.spec.params, True)), land)
+        for cls in classes_cls
+    }
     sums = _zonal_sums(quantities, land, progress)
     _refuse_nan(sums, land, service_ids, gaps)
-
-    values = {}
-    for cls in classes_cls:
-        sid = cls.spec.id
-        vargs = {}
-        for p in cls.spec.value_params:
-            r = resolve(p, sid, inputs=inputs, tables=loaded, land=land, pixels=False)
-            vargs[p.name] = r.value
-            origins += [{"service": sid, **o} for o in r.origin]
-        values[sid] = cls.value(sums[sid], **vargs) * cls.value_factor()
+    values = {
+        cls.spec.id: cls.value(sums[cls.spec.id], **arguments(cls, cls.spec.value_params, False)) * cls.value_factor()
+        for cls in classes_cls
+    }
 
     data = _assemble(
         classes_cls, sums, values, land, year=year, price_year=price_year, scenario=scenario, profile=prof, title=title

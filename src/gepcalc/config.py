@@ -31,12 +31,12 @@ Example::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gepcalc.errors import ConfigError
+from gepcalc.io import read_toml
 
 ACCOUNT_KEYS = {
     "title",
@@ -55,16 +55,6 @@ ACCOUNT_KEYS = {
 }
 SECTIONS = {"account", "inputs", "tables", "overrides", "output"}
 _INPUT_META = {"source", "note", "name_zh", "name_en"}
-
-
-def read_toml(path: Path, what: str) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{what} {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
 
 
 def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str, Any]:
@@ -97,7 +87,7 @@ def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str,
 def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read an account config; return (keyword arguments of :func:`gepcalc.account`, output options)."""
     path = Path(path).resolve()
-    raw = read_toml(path, "account config")
+    raw = read_toml(path, "account config", ConfigError)
     base = path.parent
     unknown = set(raw) - SECTIONS
     if unknown:
@@ -125,7 +115,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     inputs: dict[str, Any] = {}
     if "inputs" in acc:
         ipath = base / acc["inputs"]
-        iraw = read_toml(ipath, "inputs file")
+        iraw = read_toml(ipath, "inputs file", ConfigError)
         inputs.update(parse_inputs(iraw.get("inputs", {}), ipath.parent, where=str(ipath)))
     inputs.update(parse_inputs(raw.get("inputs", {}), base, where=str(path)))
     kwargs["inputs"] = inputs

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from gepcalc._data import data_dir
@@ -30,5 +29,6 @@ def chunan_account(**overrides):
 
 def published() -> dict:
     """Published Chun'an GEP figures with their sources (``published.toml``)."""
-    with open(chunan_dir() / "published.toml", "rb") as fh:
-        return tomllib.load(fh)
+    from gepcalc.io import read_toml
+
+    return read_toml(chunan_dir() / "published.toml", "published figures")

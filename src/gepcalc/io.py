@@ -6,6 +6,7 @@ never read files.  Input files are opened read-only and never modified.
 
 from __future__ import annotations
 
+import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,17 @@ import xarray as xr
 from gepcalc.errors import GridMismatchError, InputFileError, MissingCRSError, RegionError
 
 Chunks = int | str | bool | dict | None
+
+
+def read_toml(path: str | Path, what: str, error: type[Exception] = InputFileError) -> dict:
+    """Read a TOML file; a missing or invalid file raises ``error`` naming ``what`` and the path."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise error(f"{what} {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{what} {path} is not valid TOML: {exc}") from None
 
 
 def open_raster(source: str | Path | xr.DataArray, *, name: str = "raster", chunks: Chunks = True) -> xr.DataArray:

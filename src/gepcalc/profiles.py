@@ -8,12 +8,12 @@ recorded in every account.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gepcalc._data import data_dir
 from gepcalc.errors import ConfigError
+from gepcalc.io import read_toml
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,7 @@ def load_profile(profile: str | Path) -> Profile:
         path = profiles_dir() / f"{profile}.toml"
         if not path.is_file():
             raise ConfigError(f"no profile {profile!r}; built-in profiles: {', '.join(available_profiles())}")
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"profile {path} is not valid TOML: {exc}") from None
+    raw = read_toml(path, "profile", ConfigError)
     for key in ("id", "title", "services"):
         if key not in raw:
             raise ConfigError(f"profile {path} lacks {key!r}")

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,8 @@ import pint
 
 from gepcalc._data import data_dir
 from gepcalc.errors import CoefficientTableError, InputFileError, TableProblem, UnitError
-from gepcalc.units import Q_, magnitude_in, parse_unit, ureg
+from gepcalc.io import read_toml
+from gepcalc.units import Q_, magnitude_in, parse_unit
 
 INDEX_KINDS = ("ecosystem", "landcover", "item")
 COLUMN_TYPES = ("float", "int", "bool", "text")
@@ -292,22 +292,12 @@ def _locate(table: str | Path, meta) -> tuple[Path, dict]:
                 f"{csv_path}: no metadata file {toml_path.name} beside it; write one "
                 "(see docs/tables.md) or pass meta= (e.g. the built-in table it replaces)"
             )
-        return csv_path, _read_toml(toml_path)
+        return csv_path, read_toml(toml_path, "table metadata")
     if isinstance(meta, CoefficientTable):
         return csv_path, _meta_of(meta)
     if isinstance(meta, Mapping):
         return csv_path, dict(meta)
-    return csv_path, _read_toml(Path(meta))
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise InputFileError(f"{path}: metadata file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputFileError(f"{path}: not valid TOML: {exc}") from None
+    return csv_path, read_toml(Path(meta), "table metadata")
 
 
 def _meta_of(table: CoefficientTable) -> dict:
@@ -554,14 +544,6 @@ def table_summary(tables: Iterable[CoefficientTable]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _unit_ok(unit: str) -> bool:  # pragma: no cover - convenience for notebooks
-    try:
-        ureg.Unit(unit)
-        return True
-    except Exception:
-        return False
-
-
 __all__ = [
     "CoefficientTable",
     "Column",
@@ -573,4 +555,3 @@ __all__ = [
     "table_summary",
 ]
 
-_ = field  # dataclasses.field kept for subclasses in plug-ins
