@@ -3,8 +3,9 @@
 :func:`account` runs the flow: land cover → landscape (ecosystem types, cell
 areas, regions) → each service's physical quantity per pixel (lazy) → one zonal
 sum by region × ecosystem type for all services at once (flox, chunk by chunk)
-→ values → :class:`Account`.  The raster is read once; memory is bounded by the
-chunk size, not the raster size.
+→ values → :class:`Account`.  The land cover is read twice (a class count, then
+the one pass that computes every service); memory is bounded by the chunk size,
+not the raster size (``docs/benchmarks.md``).
 
 An :class:`Account` wraps an :class:`xarray.Dataset` with variables
 ``quantity`` and ``value`` (dims ``service, region, ecosystem, scenario, year``)

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import warnings
+
 import dask.array as dsa
 import geopandas as gpd
 import numpy as np
 import pyproj
 import xarray as xr
 from affine import Affine
+from rasterio.errors import NotGeoreferencedWarning
 from rasterio.features import rasterize
 
 from gepcalc.errors import RegionError
+
+# rasterize() run from several dask threads at once sometimes warns that a dataset "has no
+# geotransform" although the transform is given (GDAL's per-thread error state; results are
+# exact, see opendatacube/odc-geo#131). catch_warnings() is not thread-safe, so this one message
+# from rasterio.features is filtered for the process.
+warnings.filterwarnings(
+    "ignore", message="Dataset has no geotransform", category=NotGeoreferencedWarning, module="rasterio.features"
+)
+
 
 
 def _authalic_q(phi: np.ndarray, e: float) -> np.ndarray:

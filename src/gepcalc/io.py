@@ -13,12 +13,34 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import rioxarray
 import xarray as xr
 
 from gepcalc.errors import GridMismatchError, InputFileError, MissingCRSError, RegionError
 
 Chunks = int | str | bool | dict | None
+
+#: pixels per chunk by default: 2**20 (1024 × 1024), 8 MiB per float64 array. rioxarray's own
+#: "auto" sizes chunks at 128 MiB of the file's dtype, i.e. whole rasters of up to 11,500² uint8
+#: pixels in one chunk, which made memory grow with the raster (docs/benchmarks.md).
+CHUNK_PIXELS = 2**20
+
+
+def _square_chunks(shape: tuple[int, ...]) -> dict:
+    side = int(np.sqrt(CHUNK_PIXELS))
+    return {"y": min(side, shape[0]), "x": min(side, shape[1])}
+
+
+def _block_aligned_chunks(path: Path) -> dict:
+    """About CHUNK_PIXELS per chunk, in whole blocks of the file (full width for strip files)."""
+    with rasterio.open(path) as src:
+        (by, bx), height, width = src.block_shapes[0], src.height, src.width
+    if bx >= width:  # stored in strips: bands of whole rows
+        rows = max(by, (CHUNK_PIXELS // max(width, 1)) // by * by)
+        return {"band": 1, "y": min(rows, height), "x": width}
+    side = int(np.sqrt(CHUNK_PIXELS))
+    return {"band": 1, "y": min(max(by, side // by * by), height), "x": min(max(bx, side // bx * bx), width)}
 
 
 def read_toml(path: str | Path, what: str, error: type[Exception] = InputFileError) -> dict:
@@ -42,8 +64,10 @@ def open_raster(source: str | Path | xr.DataArray, *, name: str = "raster", chun
     name
         What the raster is (``"land cover"``, ``"precipitation"``) for messages.
     chunks
-        Passed to :func:`rioxarray.open_rasterio`; ``True`` aligns chunks with the
-        file's internal blocks, an int gives square chunks of that many pixels.
+        ``True`` (default): about :data:`CHUNK_PIXELS` pixels per chunk (8 MiB as
+        float64), in whole multiples of the file's tiles (full-width bands for files
+        stored in strips), so memory stays bounded whatever the raster size; an int
+        gives square chunks of that many pixels; a dict is passed on to rioxarray.
 
     Returns
     -------
@@ -67,6 +91,8 @@ def open_raster(source: str | Path | xr.DataArray, *, name: str = "raster", chun
         if not path.is_file():
             raise InputFileError(f"{name} raster {path} does not exist")
         try:
+            if chunks is True or chunks == "auto":
+                chunks = _block_aligned_chunks(path)
             with warnings.catch_warnings():  # rioxarray passes tuple chunks to xarray (its FutureWarning)
                 warnings.simplefilter("ignore", FutureWarning)
                 da = rioxarray.open_rasterio(path, chunks=chunks, masked=False, lock=False, cache=False)
@@ -86,7 +112,7 @@ def open_raster(source: str | Path | xr.DataArray, *, name: str = "raster", chun
             "set one, e.g. `gdal_edit.py -a_srs EPSG:4326 FILE` or da.rio.write_crs(...)"
         )
     if da.chunks is None and chunks not in (None, False):
-        da = da.chunk(chunks if isinstance(chunks, dict | int) else "auto")
+        da = da.chunk(chunks if isinstance(chunks, dict | int) else _square_chunks(da.shape))
     da.attrs["source"] = label
     da.attrs["nodata"] = da.rio.nodata
     da.name = name

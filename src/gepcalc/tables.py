@@ -554,4 +554,3 @@ __all__ = [
     "lookup_array",
     "table_summary",
 ]
-
