@@ -28,3 +28,37 @@ def test_projected_grid_area_in_metres_and_feet():
     assert float(cell_area(g)) == 900.0
     ft = grid(from_origin(0, 0, 100, 100), (2, 2), "EPSG:2227")  # California zone 3, US survey feet
     assert float(cell_area(ft)) == pytest.approx(100 * 100 * 0.3048006096**2, rel=1e-9)
+
+
+def test_default_chunks_stay_bounded_and_follow_the_file(tmp_path):
+    """A large uint8 raster is split into ~1 Mpx chunks in whole tiles (memory bounded by chunk size)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from gepcalc.io import CHUNK_PIXELS, open_raster
+
+    data = np.zeros((2500, 3000), "uint8")
+    for name, extra in (("tiled.tif", {"tiled": True, "blockxsize": 256, "blockysize": 256}), ("strips.tif", {})):
+        path = tmp_path / name
+        with rasterio.open(
+            path,
+            "w",
+            driver="GTiff",
+            height=2500,
+            width=3000,
+            count=1,
+            dtype="uint8",
+            crs="EPSG:32650",
+            transform=from_origin(0, 0, 30, 30),
+            **extra,
+        ) as dst:
+            dst.write(data, 1)
+            block_y, block_x = dst.block_shapes[0]
+        da = open_raster(path)
+        cy, cx = da.chunks
+        assert max(cy) * max(cx) <= CHUNK_PIXELS
+        assert all(c % block_y == 0 for c in cy[:-1]) and all(c % block_x == 0 for c in cx[:-1])
+        if name == "tiled.tif":
+            assert (max(cy), max(cx)) == (1024, 1024)  # 4 × 4 tiles of 256
+        else:
+            assert cx == (3000,)  # strips: whole rows
