@@ -357,56 +357,109 @@ def summarise(runs: list[dict]) -> dict:
     }
 
 
+def _n_chunks(k: int) -> str:
+    return f"{k} chunk" + ("" if k == 1 else "s")
+
+
 def _chunk_label(c: str) -> str:
     return "`True` (default)" if c == "True" else f"`{c}`"
 
 
-def interpret(results: dict, sizes: list[int], chunk_modes: list[str]) -> list[str]:
-    """A few sentences on memory and throughput, computed from the results."""
+def interpret(results: dict, sizes: list[int], chunk_modes: list[str], info: dict | None = None) -> list[str]:
+    """A few sentences on memory and speed, computed from the results (not hand-written)."""
     out = []
     if not sizes:
         return out
-    lo, hi = sizes[0], sizes[-1]
+    hi = sizes[-1]
     f64 = hi * hi * 8 / 2**20
     out.append(
         f"At {hi:,} × {hi:,} pixels one float64 array over the grid is {f64:,.0f} MiB, so holding the "
         f"{N_SERVICES} service quantities and the cell area at once would take {(N_SERVICES + 1) * f64:,.0f} MiB."
     )
+
+    def above(r):
+        return r["peak_rss_mib"] - r["base_rss_mib"]
+
     for c in chunk_modes:
-        a, b = results.get((lo, c)), results.get((hi, c))
-        if not a or not b:
+        b = results.get((hi, c))
+        if not b:
             continue
-        da, db = a["peak_rss_mib"] - a["base_rss_mib"], b["peak_rss_mib"] - b["base_rss_mib"]
-        growth = db / da if da > 0 else float("inf")
-        px = b["pixels"] / a["pixels"]
+        series = ", ".join(f"{above(results[(n, c)]):,.0f}" for n in sizes if (n, c) in results)
         shape = "×".join(str(s) for s in b["chunk_shape"])
+        head = f"With `chunks={c}` the peak above the import baseline is {series} MiB for N = " + ", ".join(
+            f"{n:,}" for n in sizes if (n, c) in results
+        )
+        # the next smaller size cut into chunks of the same shape, if any
+        lo = next(
+            (
+                n
+                for n in reversed(sizes[:-1])
+                if (n, c) in results and results[(n, c)]["chunk_shape"] == b["chunk_shape"]
+            ),
+            None,
+        )
         if b["n_chunks"] == 1:
             verdict = (
                 f"**not bounded**: the {hi:,}² raster is a single {shape} chunk, so every intermediate is a "
-                f"full-grid array and the peak ({db:,.0f} MiB above the import baseline, about "
-                f"{db / f64:.0f} float64 grids) grows with the raster"
+                f"full-grid array; the peak is about {above(b) / f64:.0f} float64 grids and grows in step with "
+                "the pixel count"
             )
-        elif growth < 0.25 * px:
-            verdict = (
-                f"**bounded**: {b['n_chunks']} chunks of {shape}; the peak above the import baseline goes "
-                f"{da:,.0f} → {db:,.0f} MiB ({growth:.1f}-fold) while the pixels grow {px:.0f}-fold, "
-                f"i.e. {db / f64:.1f} float64 grids at {hi:,}²"
-            )
+        elif lo is not None:
+            a = results[(lo, c)]
+            d = above(b) - above(a)
+            px = b["pixels"] / a["pixels"]
+            if d < 0.5 * f64:
+                verdict = (
+                    f"**bounded**: from {lo:,}² to {hi:,}² ({a['n_chunks']} → {b['n_chunks']} chunks of {shape}, "
+                    f"{px:.0f}× the pixels) it rises by {d:,.0f} MiB only, well under one float64 grid "
+                    f"({f64:,.0f} MiB); what remains grows with the number of chunks (the dask graph), "
+                    "not with the pixels held"
+                )
+            else:
+                verdict = (
+                    f"**growing**: from {lo:,}² to {hi:,}² ({a['n_chunks']} → {b['n_chunks']} chunks of {shape}, "
+                    f"{px:.0f}× the pixels) it rises by {d:,.0f} MiB, more than half a float64 grid"
+                )
         else:
-            verdict = (
-                f"**growing**: {b['n_chunks']} chunks of {shape}; the peak above the import baseline goes "
-                f"{da:,.0f} → {db:,.0f} MiB ({growth:.1f}-fold) while the pixels grow {px:.0f}-fold"
-            )
-        out.append(f"With `chunks={c}` memory is {verdict}; {b['px_per_s'] / 1e6:.1f} Mpixel/s at {hi:,}².")
-    if "True" in chunk_modes:
-        b = results.get((hi, "True"))
-        if b and b["n_chunks"] == 1:
+            verdict = f"{b['n_chunks']} chunks of {shape} at {hi:,}² (no smaller size with the same chunks to compare)"
+        out.append(f"{head}: {verdict}; {b['px_per_s'] / 1e6:.1f} Mpixel/s at {hi:,}².")
+    b = results.get((hi, "True"))
+    if b and b["n_chunks"] == 1:
+        out.append(
+            "The default `chunks=True` does not follow the file's 256 × 256 blocks: rioxarray turns it into "
+            "dask's `auto` chunking, multiples of the blocks up to `array.chunk-size` (128 MiB) *of the file's "
+            "dtype*, i.e. up to about 11,500 × 11,500 pixels per chunk for a uint8 land cover, while the "
+            "account works in float64 (8 bytes a pixel, a dozen or more intermediates). Every raster here is "
+            "then a single chunk: no bound on memory below that size, and one core does all the work."
+        )
+        if info:
+            from dask.utils import parse_bytes
+
+            side = int((parse_bytes(str(info["dask_chunk_size"])) ** 0.5) // 256 * 256)  # uint8, 256-px blocks
+            grids = above(b) / f64
+            per_chunk = grids * side * side * 8 / 2**30
             out.append(
-                "The default `chunks=True` does not follow the file's 256 × 256 blocks: rioxarray turns it into "
-                "dask's `auto` chunking, multiples of the blocks up to `array.chunk-size` (128 MiB) *of the file's "
-                "dtype*, i.e. up to about 11,500 × 11,500 pixels per chunk for a uint8 land cover. All the "
-                "rasters here are then one chunk (no parallelism, no bound on memory below that size)."
+                f"Extrapolating the {grids:.0f} float64 grids per chunk seen at {hi:,}², a uint8 land cover of "
+                f"{side:,}² (one chunk) would peak near {per_chunk:,.0f} GiB, and a larger one, cut into chunks of "
+                f"up to {side:,}² that the {info['cpu_count']} threads process at once, near "
+                f"{per_chunk * info['cpu_count']:,.0f} GiB (this machine has {info['ram_gib']:.0f} GiB)."
             )
+    fastest = {
+        n: min((c for c in chunk_modes if (n, c) in results), key=lambda c: results[(n, c)]["wall_s"])
+        for n in sizes
+        if any((n, c) in results for c in chunk_modes)
+    }
+    if fastest:
+        out.append(
+            "Fastest setting per size: "
+            + ", ".join(
+                f"{n:,}²: `chunks={c}` ({results[(n, c)]['wall_s']:.2f} s, {results[(n, c)]['px_per_s'] / 1e6:.1f}"
+                " Mpixel/s)"
+                for n, c in fastest.items()
+            )
+            + ". Small chunks cost time in dask's per-task overhead (several dozen tasks per chunk); one huge "
+            "chunk costs it in memory traffic and the lack of parallelism."
+        )
     return out
 
 
@@ -416,9 +469,10 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
         label = "demo (Chun'an, embedded, 20 × 23)" if n == 0 else f"{n:,} × {n:,}"
         ch = "×".join(str(x) for x in s["chunk_shape"])
         f64 = s["pixels"] * 8 / 2**20
+        mpx = "–" if n == 0 else f"{s['px_per_s'] / 1e6:.2f}"
         rows.append(
             f"| {label} | {_chunk_label(c)} | {s['n_chunks']} of {ch} | {s['pixels']:,} | {s['repeat']} | "
-            f"{s['wall_s']:.2f} ({s['wall_min']:.2f}–{s['wall_max']:.2f}) | {s['px_per_s'] / 1e6:.2f} | "
+            f"{s['wall_s']:.2f} ({s['wall_min']:.2f}–{s['wall_max']:.2f}) | {mpx} | "
             f"{s['peak_rss_mib']:,.0f} | {s['peak_rss_mib'] - s['base_rss_mib']:,.0f} | {f64:,.1f} |"
         )
     table = [
@@ -443,12 +497,14 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
         "pip install -e '.[bench]'   # psutil (optional: for the total RAM)",
         "python benchmarks/run_benchmarks.py --sizes 500 1000 2000 4000 --repeat 3 --out docs/benchmarks.md",
         "python benchmarks/run_benchmarks.py --sizes 4000 --repeat 1 --profile-size 4000   # + time the steps",
+        "python benchmarks/run_benchmarks.py --sizes 8000 --chunks True 1024 --repeat 1 --no-demo --check-size 0",
         "```",
         "",
         "Each synthetic case is an N × N pixel, 30 m land-cover GeoTIFF in EPSG:32650 (UTM 50N, upper-left "
         f"corner x = {X0:,.0f} m, y = {Y0:,.0f} m, near Chun'an) of uint8 IGBP codes drawn as smooth random "
         f"patches (numpy seed {SEED}), tiled 256 × 256 and DEFLATE-compressed, with a GeoPackage of 4 regions "
-        "(the quadrants, so region edges cut through chunks). Each run is a fresh Python process; the wall time "
+        "(the quadrants, so region edges cut through chunks). `chunks=True` is the library default, `256` "
+        "the file's own blocks, `1024` blocks of 4 × 4 tiles. Each run is a fresh Python process; the wall time "
         "is that of the `account()` call alone (generating the raster is not timed); peak RSS is the process's "
         f"peak resident set size (`VmHWM`), which includes about {base:,.0f} MiB of imported libraries (the "
         "import baseline, measured just before the call). Medians over the runs shown.",
@@ -457,7 +513,8 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
         f"Python {info['python']}, gepcalc {info['gepcalc']}, numpy {info['numpy']}, dask {info['dask']}, "
         f"xarray {info['xarray']}, rasterio {info['rasterio']} (GDAL {info['gdal']}), flox {info['flox']}; "
         f"dask scheduler: {info['scheduler']}; dask `array.chunk-size` {info['dask_chunk_size']}. "
-        f"Run on {time.strftime('%Y-%m-%d')} in {extra['elapsed']:.0f} s.",
+        f"Run on {extra.get('date', time.strftime('%Y-%m-%d'))} in {extra['elapsed']:.0f} s"
+        + (f" with `{extra['command']}`." if extra.get("command") else "."),
         "",
         *table,
         "",
@@ -471,14 +528,15 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
             + ".",
             "",
         ]
-    text = interpret(results, sizes, chunk_modes)
+    text = interpret(results, sizes, chunk_modes, info)
     if text:
         lines += ["**Memory.** " + " ".join(text), ""]
     check = extra.get("check")
     if check:
         lines += [
             f"**Chunk invariance.** On the {check['n']:,}² raster the total GEP with `chunks=256` "
-            f"({check['chunks_a']} chunks) and `chunks=1024` ({check['chunks_b']} chunk(s)) differs by a relative "
+            f"({_n_chunks(check['chunks_a'])}) and `chunks=1024` ({_n_chunks(check['chunks_b'])}) differs by "
+            "a relative "
             f"{check['rel_diff_total']:.1e} (largest per-service relative difference "
             f"{check['rel_diff_services']:.1e}; total {check['gep_a']:,.0f} CNY/yr): floating-point summation "
             "order only.",
@@ -492,7 +550,7 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
             "is timed on its own, so later steps repeat the reading and rasterising of earlier ones):",
             "",
             "| step | "
-            + " | ".join(f"`chunks={c}` ({prof['by_chunks'][c]['n_chunks']} chunks), s" for c in modes)
+            + " | ".join(f"`chunks={c}` ({_n_chunks(prof['by_chunks'][c]['n_chunks'])}), s" for c in modes)
             + " |",
             "|---|" + "---:|" * len(modes),
         ]
@@ -525,7 +583,7 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--chunks",
         nargs="+",
-        default=["True", "256"],
+        default=["True", "256", "1024"],
         help="chunks= settings to measure: True (the default) or a side in pixels",
     )
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md", help="markdown file to update")
@@ -535,6 +593,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-demo", action="store_true", help="skip the embedded demo")
     ap.add_argument("--workdir", type=Path, default=None, help="where to put the synthetic rasters (default: temp)")
     ap.add_argument("--note", action="append", default=[], help="a sentence to add under the table (repeatable)")
+    ap.add_argument("--save-json", type=Path, default=None, help="also write the raw results to this JSON file")
+    ap.add_argument("--from-json", type=Path, default=None, help="only re-render --out from a --save-json file")
     # internal: one measured run in a child process
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--case", help=argparse.SUPPRESS)
@@ -552,6 +612,16 @@ def main(argv=None) -> int:
             (profile_child if args.case == "profile" else child)(args)
         return 0
 
+    if args.from_json:
+        raw = json.loads(args.from_json.read_text(encoding="utf-8"))
+        results = {(r["n"], r["chunks"]): r for r in raw["results"]}
+        extra = raw["extra"]
+        extra["shares"] = {int(k): v for k, v in extra.get("shares", {}).items()}
+        section = render(results, raw["info"], raw["sizes"], raw["chunk_modes"], extra)
+        write_section(args.out, section)
+        print(section)
+        return 0
+
     t_all = time.perf_counter()
     info = machine_info()
     print(json.dumps(info, indent=1), flush=True)
@@ -565,7 +635,8 @@ def main(argv=None) -> int:
 
     sizes = sorted(set(args.sizes))
     need = set(sizes) | {n for n in (args.check_size, args.profile_size) if n}
-    extra: dict = {"notes": args.note}
+    cmd = [a if " " not in a else repr(a) for a in (sys.argv[1:] if argv is None else argv)]
+    extra: dict = {"notes": args.note, "command": " ".join(["python benchmarks/run_benchmarks.py", *cmd])}
     with tempfile.TemporaryDirectory(prefix="gepcalc-bench-", dir=args.workdir) as tmp:
         files = {}
         for n in sorted(need):
@@ -631,6 +702,11 @@ def main(argv=None) -> int:
             extra["profile"] = {"n": n, "by_chunks": by}
 
     extra["elapsed"] = time.perf_counter() - t_all
+    extra["date"] = time.strftime("%Y-%m-%d")
+    if args.save_json:
+        raw = {"info": info, "sizes": sizes, "chunk_modes": chunk_modes, "extra": extra}
+        raw["results"] = [{"n": n, "chunks": c, **r} for (n, c), r in results.items()]
+        args.save_json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     section = render(results, info, sizes, chunk_modes, extra)
     write_section(args.out, section)
     print(section)
