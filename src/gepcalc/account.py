@@ -250,13 +250,17 @@ def account(
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     service_ids = list(services or prof.services)
-    classes = landcover_classes or prof.landcover_classes
-    land = build_landscape(
-        landcover, classes=classes, regions=regions, region_field=region_field, region_name=region_name, chunks=chunks
-    )
-    inputs = dict(inputs or {})
-    classes_cls = [registry.get(s) for s in service_ids]
+    classes_cls = [registry.get(s) for s in service_ids]  # unknown ids and bad tables fail before any raster work
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {})
+    inputs = dict(inputs or {})
+    land = build_landscape(
+        landcover,
+        classes=landcover_classes or prof.landcover_classes,
+        regions=regions,
+        region_field=region_field,
+        region_name=region_name,
+        chunks=chunks,
+    )
 
     origins: list[dict] = []
     gaps: dict[tuple[str, str], str] = {}
