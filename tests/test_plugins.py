@@ -112,5 +112,10 @@ def test_invalid_service_is_refused_with_all_problems():
     msg = str(e.value)
     for part in ("lower_snake_case", "category 'magic'", "name_zh", "reference", "physical() takes"):
         assert part in msg
+    class NoPhysical(Service):
+        spec = PestControl.spec
+
+    with pytest.raises(ServiceError, match=r"physical\(\) is missing"):
+        services.register(NoPhysical)
     with pytest.raises(ServiceError, match="no service 'nope'"):
         services.get("nope")

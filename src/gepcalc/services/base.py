@@ -109,10 +109,8 @@ class Service:
     """Base class of service plug-ins (see the module docstring)."""
 
     spec: ClassVar[ServiceSpec]
-
-    @staticmethod
-    def physical(area, **params):  # pragma: no cover - abstract
-        raise NotImplementedError
+    # Subclasses define ``physical(area, **params)`` as a staticmethod; check_service() verifies
+    # that its arguments match the spec.
 
     @staticmethod
     def value(quantity, price):
@@ -162,6 +160,9 @@ def check_service(cls: Any) -> type[Service]:
         ("physical", {"area"} | {p.name for p in spec.params}),
         ("value", {"quantity"} | {p.name for p in spec.value_params}),
     ):
+        if not callable(getattr(cls, fn, None)):
+            problems.append(f"{fn}() is missing")
+            continue
         sig = inspect.signature(getattr(cls, fn))
         names = {n for n, p in sig.parameters.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
         has_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
