@@ -34,20 +34,25 @@ SMALL_CRS = "EPSG:32650"
 SMALL_TRANSFORM = from_origin(700_000, 3_300_400, 100, 100)
 
 
-def write_raster(path: Path, data: np.ndarray, *, crs=SMALL_CRS, transform=SMALL_TRANSFORM, nodata=None) -> Path:
+def write_raster(
+    path: Path, data: np.ndarray, *, crs=SMALL_CRS, transform=SMALL_TRANSFORM, nodata=None, **creation
+) -> Path:
+    """Write a GeoTIFF; ``data`` is (rows, cols) or (bands, rows, cols); ``creation`` e.g. tiled=True."""
+    bands = data[None] if data.ndim == 2 else data
     profile = dict(
         driver="GTiff",
-        height=data.shape[0],
-        width=data.shape[1],
-        count=1,
+        height=bands.shape[1],
+        width=bands.shape[2],
+        count=bands.shape[0],
         dtype=data.dtype,
         transform=transform,
         nodata=nodata,
+        **creation,
     )
     if crs is not None:
         profile["crs"] = crs
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(data, 1)
+        dst.write(bands)
     return path
 
 

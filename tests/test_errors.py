@@ -164,18 +164,6 @@ def test_regions_problems(small_lc, tmp_path):
 def test_missing_file_and_multiband(tmp_path):
     with pytest.raises(InputFileError, match="does not exist"):
         run(tmp_path / "nope.tif")
-    path = tmp_path / "two.tif"
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=2,
-        width=2,
-        count=2,
-        dtype="uint8",
-        crs="EPSG:32650",
-        transform=from_origin(0, 2, 1, 1),
-    ) as dst:
-        dst.write(np.zeros((2, 2, 2), "uint8"))
+    path = write_raster(tmp_path / "two.tif", np.zeros((2, 2, 2), "uint8"))
     with pytest.raises(InputFileError, match="has 2 bands"):
         run(path)

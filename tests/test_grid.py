@@ -35,25 +35,14 @@ def test_default_chunks_stay_bounded_and_follow_the_file(tmp_path):
     import rasterio
     from rasterio.transform import from_origin
 
+    from conftest import write_raster
     from gepcalc.io import CHUNK_PIXELS, open_raster
 
     data = np.zeros((2500, 3000), "uint8")
     for name, extra in (("tiled.tif", {"tiled": True, "blockxsize": 256, "blockysize": 256}), ("strips.tif", {})):
-        path = tmp_path / name
-        with rasterio.open(
-            path,
-            "w",
-            driver="GTiff",
-            height=2500,
-            width=3000,
-            count=1,
-            dtype="uint8",
-            crs="EPSG:32650",
-            transform=from_origin(0, 0, 30, 30),
-            **extra,
-        ) as dst:
-            dst.write(data, 1)
-            block_y, block_x = dst.block_shapes[0]
+        path = write_raster(tmp_path / name, data, transform=from_origin(0, 0, 30, 30), **extra)
+        with rasterio.open(path) as src:
+            block_y, block_x = src.block_shapes[0]
         da = open_raster(path)
         cy, cx = da.chunks
         assert max(cy) * max(cx) <= CHUNK_PIXELS

@@ -112,6 +112,7 @@ def test_invalid_service_is_refused_with_all_problems():
     msg = str(e.value)
     for part in ("lower_snake_case", "category 'magic'", "name_zh", "reference", "physical() takes"):
         assert part in msg
+
     class NoPhysical(Service):
         spec = PestControl.spec
 
