@@ -141,7 +141,7 @@ def test_scenarios_side_by_side(small_lc):
     )
     both = gep.concat([a, b])
     assert list(both.data.scenario.values) == ["baseline", "wet year"]
-    wc = both.data["quantity"].sel(service="water_conservation").sum(["region", "ecosystem", "year"])
+    wc = both.data["quantity"].sel(service="water_conservation").sum(["item", "region", "ecosystem", "year"])
     # +100 mm of rain: forest keeps 95 mm more, grassland 90 mm more → 50,000 × 0.095 + 10,000 × 0.090 = 5,650 m³
     assert float(wc.sel(scenario="wet year") - wc.sel(scenario="baseline")) == pytest.approx(5_650.0)
     assert set(both.table()["scenario"]) == {"baseline", "wet year"}

@@ -27,11 +27,11 @@ import xarray as xr
 from flox.xarray import xarray_reduce
 
 from gepcalc import services as registry
-from gepcalc.errors import NodataError
+from gepcalc.errors import CoefficientTableError, NodataError
 from gepcalc.io import Chunks
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
 from gepcalc.profiles import Profile, load_profile
-from gepcalc.resolve import resolve
+from gepcalc.resolve import resolve_param, resolve_regional
 from gepcalc.services.base import CATEGORY_NAMES, Service
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label
@@ -40,6 +40,7 @@ TIDY_COLUMNS = [
     "region",
     "category",
     "service",
+    "item",
     "ecosystem",
     "quantity",
     "quantity_unit",
@@ -89,30 +90,44 @@ class Account:
     def by(self, *dims: str, unit: str = "亿元") -> pd.DataFrame:
         """Value (and quantity, for ``service``) summed over all but ``dims``, with shares.
 
-        ``dims`` are any of ``service, category, region, ecosystem, scenario, year``.
+        ``dims`` are any of ``service, item, category, region, ecosystem, scenario, year``.
+        With ``service`` the quantity is given too (per item where the service has several:
+        add ``item`` to see it, else it is left empty rather than adding different pollutants).
         """
         dims = dims or ("category",)
         ds = self.data
-        keep = [d for d in dims if d != "category"]
         value = ds["value"]
+        keep_dims = [d for d in dims if d != "category"]
         if "category" in dims:
             value = value.groupby("category").sum()
-            keep_dims = ["category", *keep]
-        else:
-            keep_dims = list(keep)
-        other = [d for d in value.dims if d not in keep_dims]
-        v = value.sum(other) * self._value_factor(unit)
-        df = v.to_dataframe(name=f"value [{unit}/yr]").reset_index()
-        df = df[[*keep_dims, f"value [{unit}/yr]"]]
-        if dims == ("service",):
-            q = ds["quantity"].sum([d for d in ds["quantity"].dims if d != "service"])
-            df.insert(1, "quantity", q.values)
-            df.insert(2, "quantity_unit", [unit_label(u) for u in ds["quantity_unit"].values])
-            df.insert(1, "name_zh", ds["name_zh"].values)
-            df.insert(2, "name_en", ds["name_en"].values)
-            df.insert(3, "category", ds["category"].values)
-        total = df[f"value [{unit}/yr]"].sum()
-        df["share"] = df[f"value [{unit}/yr]"] / total if total else np.nan
+            keep_dims = ["category", *keep_dims]
+        col = f"value [{unit}/yr]"
+        v = value.sum([d for d in value.dims if d not in keep_dims]) * self._value_factor(unit)
+        df = v.to_dataframe(name=col).reset_index()[[*keep_dims, col]]
+        if "service" in dims:
+            exists = ds["quantity"].notnull().any([d for d in ds["quantity"].dims if d not in ("service", "item")])
+            q = ds["quantity"].sum([d for d in ds["quantity"].dims if d not in keep_dims], min_count=1)
+            if "item" not in dims:
+                several = exists.sum("item") > 1
+                q = q.where(~several.sel(service=q["service"]))
+            df = df.merge(q.to_dataframe(name="quantity").reset_index()[[*keep_dims, "quantity"]], on=keep_dims)
+            if "item" in dims:
+                ok = exists.to_dataframe(name="ok").reset_index()
+                df = df.merge(ok[["service", "item", "ok"]], on=["service", "item"])
+                df = df[df.pop("ok")].reset_index(drop=True)
+            svc = ds[["name_zh", "name_en", "category", "quantity_unit"]].to_dataframe().reset_index()
+            svc["quantity_unit"] = [unit_label(u) for u in svc["quantity_unit"]]
+            df = df.merge(svc[["service", "name_zh", "name_en", "category", "quantity_unit"]], on="service")
+            if "item" in dims:
+                names = dict(zip(ds["item"].values, zip(ds["item_zh"].values, ds["item_en"].values, strict=True)))
+                has = df["item"] != NO_ITEM
+                df.loc[has, "name_zh"] += " · " + df.loc[has, "item"].map(lambda i: names[i][0])
+                df.loc[has, "name_en"] += " · " + df.loc[has, "item"].map(lambda i: names[i][1])
+            front = [*keep_dims, "name_zh", "name_en", "category", "quantity", "quantity_unit"]
+            df = df[[c for c in front if c in df] + [col]]
+            df = df.loc[:, ~df.columns.duplicated()]
+        total = df[col].sum()
+        df["share"] = df[col] / total if total else np.nan
         return df
 
     def total(self, unit: str = "亿元") -> pd.DataFrame:
@@ -149,7 +164,7 @@ class Account:
             .to_dataframe()
             .reset_index()
         )
-        df = df[df["area"] > 0]
+        df = df[(df["area"] > 0) & df["quantity"].notna()]
         units = dict(zip(ds["service"].values, ds["quantity_unit"].values, strict=True))
         cats = dict(zip(ds["service"].values, ds["category"].values, strict=True))
         df["quantity_unit"] = df["service"].map(lambda s: unit_label(units[s]))
@@ -159,8 +174,8 @@ class Account:
         return df[TIDY_COLUMNS].reset_index(drop=True)
 
     def summary(self, unit: str = "亿元") -> pd.DataFrame:
-        """One row per service: names (中文/English), quantity with unit, value and share."""
-        df = self.by("service", unit=unit)
+        """One row per service and item: names (中文/English), quantity with unit, value and share."""
+        df = self.by("service", "item", unit=unit)
         return df.rename(columns={"name_zh": "指标", "name_en": "indicator"})
 
     # -- combining ------------------------------------------------------------------------
@@ -206,6 +221,8 @@ def account(
     tables: Mapping[str, str | Path | CoefficientTable] | None = None,
     overrides: Mapping[str, Mapping[Any, Mapping[str, Any]]] | None = None,
     services: Sequence[str] | None = None,
+    methods: Mapping[str, str] | None = None,
+    items: Mapping[str, Sequence[str]] | None = None,
     profile: str | Path | Profile = "mee-2020",
     year: int | None = None,
     price_year: int | None = None,
@@ -239,6 +256,12 @@ def account(
         Single values: ``{"prices": {"water_storage_cost": {"price": "7.06 CNY/m**3"}}}``.
     services
         Service ids to compute (default: the profile's list).
+    methods
+        Method per service where not the profile's or the service's default,
+        e.g. ``{"carbon_sequestration": "npp"}`` (``gepcalc services`` lists them).
+    items
+        Items (pollutants, products) per service where not the default,
+        e.g. ``{"water_purification": ["cod", "tn", "tp"]}``.
     profile
         Profile name or file fixing services and default tables.
     year, price_year, scenario
@@ -250,8 +273,12 @@ def account(
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     service_ids = list(services or prof.services)
-    classes_cls = [registry.get(s) for s in service_ids]  # unknown ids and bad tables fail before any raster work
-    loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {})
+    chosen_methods = {**prof.methods, **(methods or {})}
+    chosen_items = {**prof.items, **(items or {})}
+    # unknown ids, methods, items and bad tables fail before any raster work
+    classes_cls = [registry.get(s, chosen_methods.get(s)) for s in service_ids]
+    item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in classes_cls}
+    loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
     inputs = dict(inputs or {})
     land = build_landscape(
         landcover,
@@ -265,14 +292,18 @@ def account(
     origins: list[dict] = []
     gaps: dict[tuple[str, str], str] = {}
 
-    def arguments(cls, params, pixels: bool) -> dict:
+    def arguments(cls, params, pixels: bool | None) -> dict:
         """Resolve a service's parameters, recording their origins and missing per-type values."""
+        sid = cls.spec.id
         args = {}
         for p in params:
-            r = resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land, pixels=pixels)
+            if pixels is None:
+                r = resolve_regional(p, sid, inputs=inputs, tables=loaded, land=land, items=item_ids[sid])
+            else:
+                r = resolve_param(p, sid, inputs=inputs, tables=loaded, land=land, pixels=pixels, items=item_ids[sid])
             args[p.name] = r.value
-            origins.extend({"service": cls.spec.id, **o} for o in r.origin)
-            gaps.update({(cls.spec.id, e): p.name for e in r.missing})
+            origins.extend({"service": sid, **o} for o in r.origin)
+            gaps.update({(sid, e): p.name for e in r.missing})
         return args
 
     quantities = {
@@ -281,13 +312,28 @@ def account(
     }
     sums = _zonal_sums(quantities, land, progress)
     _refuse_nan(sums, land, service_ids, gaps)
+    area = sums["__area__"]
+    result = {
+        cls.spec.id: cls.regional(sums[cls.spec.id], area, **arguments(cls, cls.spec.region_params, None))
+        for cls in classes_cls
+    }
+    _refuse_nan(result, land, service_ids, gaps)
     values = {
-        cls.spec.id: cls.value(sums[cls.spec.id], **arguments(cls, cls.spec.value_params, False)) * cls.value_factor()
+        cls.spec.id: cls.value(result[cls.spec.id], **arguments(cls, cls.spec.value_params, False)) * cls.value_factor()
         for cls in classes_cls
     }
 
     data = _assemble(
-        classes_cls, sums, values, land, year=year, price_year=price_year, scenario=scenario, profile=prof, title=title
+        classes_cls,
+        result,
+        area,
+        values,
+        land,
+        year=year,
+        price_year=price_year,
+        scenario=scenario,
+        profile=prof,
+        title=title,
     )
     sources = pd.DataFrame(origins)
     notes = list(land.notes) + _price_notes(sources, loaded, price_year)
@@ -302,9 +348,14 @@ def account(
 
 
 def _load_tables(
-    classes_cls: list[type[Service]], prof: Profile, user_tables, overrides
+    classes_cls: list[type[Service]], prof: Profile, user_tables, overrides, item_ids
 ) -> dict[str, CoefficientTable]:
-    needed = {p.default.table for cls in classes_cls for p in (*cls.spec.params, *cls.spec.value_params) if p.default}
+    needed = {
+        p.default.table
+        for cls in classes_cls
+        for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params)
+        if p.default
+    }
     needed |= set(user_tables) | set(overrides)
     out = {}
     for name in sorted(needed):
@@ -319,15 +370,41 @@ def _load_tables(
             meta = None if path.with_suffix(".toml").is_file() else load_table(default)
             table = load_table(path, meta=meta)
         out[name] = load_table(table, overrides=overrides.get(name))
+    _check_item_defaults(classes_cls, out, item_ids)
     return out
 
 
+def _check_item_defaults(classes_cls, tables: Mapping[str, CoefficientTable], item_ids) -> None:
+    """A per-item default must exist for every chosen item (column or row), before any raster work."""
+    for cls in classes_cls:
+        for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params):
+            if not (p.per_item and p.default):
+                continue
+            t = tables[p.default.table]
+            for item in item_ids[cls.spec.id]:
+                col, row = p.default.column.format(item=item), p.default.row and p.default.row.format(item=item)
+                if col not in t.columns or (row is not None and row not in t.keys):
+                    raise CoefficientTableError(
+                        f"table {t.name!r} ({t.origin})",
+                        [
+                            KeyError(
+                                f"service {cls.spec.id!r}, item {item!r} needs column {col!r}"
+                                + (f" row {row!r}" if row else "")
+                                + " for its default of parameter "
+                                f"{p.name!r}; add it or give the input per item"
+                            )
+                        ],
+                    )
+
+
 def _on_grid(q, land: Landscape) -> xr.DataArray:
-    """Broadcast a service result onto the land-cover grid (chunked like it)."""
+    """Broadcast a service result onto the land-cover grid (chunked like it); extra dims (``item``) first."""
     template = land.ecosystem
-    if not isinstance(q, xr.DataArray) or set(q.dims) != set(template.dims):
+    if not isinstance(q, xr.DataArray) or not set(template.dims) <= set(q.dims):
         q = xr.zeros_like(template, dtype="float64") + q
-    return q.transpose(*template.dims).astype("float64")
+    if q.chunks is None:
+        q = q.chunk(dict(zip(template.dims, template.chunks, strict=True)) if template.chunks else {})
+    return q.transpose(..., *template.dims).astype("float64")
 
 
 def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: bool) -> xr.Dataset:
@@ -361,10 +438,11 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
     return out
 
 
-def _refuse_nan(sums: xr.Dataset, land: Landscape, service_ids: list[str], gaps: dict) -> None:
+def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict) -> None:
     """Raise NodataError naming service, region, ecosystem type and, where known, the input lacking a value."""
     for sid in service_ids:
         bad = sums[sid].isnull()
+        bad = bad.any([d for d in bad.dims if d not in ("region", "ecosystem")])
         if not bool(bad.any()):
             continue
         ri, ei = np.nonzero(bad.transpose("region", "ecosystem").values)
@@ -385,18 +463,30 @@ def _refuse_nan(sums: xr.Dataset, land: Landscape, service_ids: list[str], gaps:
         )
 
 
+#: item label of services with a single quantity
+NO_ITEM = ""
+
+
+def _with_item(da: xr.DataArray) -> xr.DataArray:
+    return da if "item" in da.dims else da.expand_dims(item=[NO_ITEM])
+
+
 def _assemble(
-    classes_cls, sums, values, land: Landscape, *, year, price_year, scenario, profile: Profile, title
+    classes_cls, sums, area, values, land: Landscape, *, year, price_year, scenario, profile: Profile, title
 ) -> xr.Dataset:
     ids = [c.spec.id for c in classes_cls]
-    q = xr.concat([sums[s] for s in ids], dim=pd.Index(ids, name="service"))
-    v = xr.concat([values[s].broadcast_like(sums[s]) for s in ids], dim=pd.Index(ids, name="service"))
+    # Items differ between services: the union is the `item` dim, NaN where a service lacks an item.
+    q = xr.concat([_with_item(sums[s]) for s in ids], dim=pd.Index(ids, name="service"), join="outer")
+    v = xr.concat(
+        [_with_item(values[s].broadcast_like(sums[s])) for s in ids], dim=pd.Index(ids, name="service"), join="outer"
+    )
     et = ecosystem_types()
+    names = {NO_ITEM: ("", "")} | {i.id: (i.name_zh, i.name_en) for c in classes_cls for i in c.spec.items}
     ds = xr.Dataset(
         {
-            "quantity": q.transpose("service", "region", "ecosystem"),
-            "value": v.transpose("service", "region", "ecosystem"),
-            "area": sums["__area__"].transpose("region", "ecosystem"),
+            "quantity": q.transpose("service", "item", "region", "ecosystem"),
+            "value": v.transpose("service", "item", "region", "ecosystem"),
+            "area": area.transpose("region", "ecosystem"),
         },
     )
     ds = ds.assign_coords(
@@ -406,12 +496,14 @@ def _assemble(
         quantity_unit=("service", [c.spec.quantity_unit for c in classes_cls]),
         quantity_name=("service", [c.spec.quantity_name for c in classes_cls]),
         method=("service", [c.spec.method for c in classes_cls]),
+        item_zh=("item", [names[i][0] for i in ds["item"].values]),
+        item_en=("item", [names[i][1] for i in ds["item"].values]),
         ecosystem_zh=("ecosystem", [et.data.at[e, "name_zh"] for e in land.ecosystem_ids]),
         ecosystem_en=("ecosystem", [et.data.at[e, "name_en"] for e in land.ecosystem_ids]),
     )
     ds = ds.expand_dims(scenario=[scenario], year=[year if year is not None else -1])
-    ds = ds.transpose("service", "region", "ecosystem", "scenario", "year")
-    ds["quantity"].attrs["description"] = "physical quantity, unit in coordinate quantity_unit"
+    ds = ds.transpose("service", "item", "region", "ecosystem", "scenario", "year")
+    ds["quantity"].attrs["description"] = "physical quantity, unit in coordinate quantity_unit; NaN: no such item"
     ds["value"].attrs["units"] = VALUE_UNIT
     ds["area"].attrs["units"] = "m**2"
     ds.attrs.update(

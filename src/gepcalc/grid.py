@@ -24,7 +24,6 @@ warnings.filterwarnings(
 )
 
 
-
 def _authalic_q(phi: np.ndarray, e: float) -> np.ndarray:
     """Snyder's q(φ) [-] (Map Projections — A Working Manual, 1987, eq. 3-12).
 

@@ -56,6 +56,25 @@ class Landscape:
     def source(self) -> str:
         return str(self.landcover.attrs.get("source", "land cover"))
 
+    def ecosystem_of(self, other: str | Path | xr.DataArray) -> xr.DataArray:
+        """Ecosystem codes of another land cover on this grid (an earlier year, a scenario).
+
+        Uses this landscape's mapping table; codes it lacks are reported like the
+        account's own; nodata becomes 0.
+        """
+        from gepcalc.io import check_same_grid
+
+        lc = open_raster(other, name="land cover")
+        check_same_grid(self.landcover, lc)
+        lc = lc.chunk(dict(zip(self.landcover.dims, self.landcover.chunks, strict=True)))
+        if self.mapping is None:
+            return xr.ones_like(lc, dtype="uint8")
+        nodata = lc.attrs.get("nodata")
+        counts = count_classes(lc, self.region > 0)
+        check_classes(counts, self.mapping, raster=str(lc.attrs.get("source", "land cover")), nodata=nodata)
+        codes = ecosystem_codes(lc, self.mapping, self.ecosystem_ids)
+        return codes.where(lc != nodata, np.uint8(0)) if nodata is not None else codes
+
 
 def ecosystem_types() -> CoefficientTable:
     """The standard's ecosystem types (built-in table ``ecosystem_types``)."""
@@ -117,6 +136,15 @@ def _map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) 
         return np.where(hit, values[idx], fill)
 
     return xr.apply_ufunc(f, codes, dask="parallelized", output_dtypes=[np.result_type(values, np.asarray(fill))])
+
+
+def ecosystem_codes(lc: xr.DataArray, mapping: CoefficientTable, eco_ids: list[str]) -> xr.DataArray:
+    """Ecosystem-type codes 1…n (``eco_ids[code - 1]``) of a land-cover raster; unmapped codes → 0."""
+    eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
+    keys = np.asarray(mapping.keys, dtype="int64")
+    vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
+    order = np.argsort(keys)
+    return _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
 
 
 def build_landscape(
@@ -183,11 +211,7 @@ def build_landscape(
                 f"table {mapping.name!r} ({mapping.origin}) maps to ecosystem types {unknown} "
                 f"that are not in ecosystem_types ({', '.join(eco_ids)})"
             )
-        eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
-        keys = np.asarray(mapping.keys, dtype="int64")
-        vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
-        order = np.argsort(keys)
-        ecosystem = _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
+        ecosystem = ecosystem_codes(lc, mapping, eco_ids)
     if nodata is not None:
         ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
     ecosystem.name = "ecosystem"

@@ -25,6 +25,10 @@ class Profile:
     services: tuple[str, ...]
     landcover_classes: str = "landcover_igbp"
     tables: dict[str, str] = field(default_factory=dict)
+    #: method of each service where not its default, e.g. ``{"water_conservation": "budyko"}``
+    methods: dict[str, str] = field(default_factory=dict)
+    #: items (pollutants, products) of each service where not its default
+    items: dict[str, list[str]] = field(default_factory=dict)
     document: str = ""
     title_zh: str = ""
     version: str = ""
@@ -57,6 +61,8 @@ def load_profile(profile: str | Path) -> Profile:
         services=tuple(raw["services"]),
         landcover_classes=raw.get("landcover_classes", "landcover_igbp"),
         tables=dict(raw.get("tables", {})),
+        methods=dict(raw.get("methods", {})),
+        items={k: list(v) for k, v in raw.get("items", {}).items()},
         document=raw.get("document", ""),
         title_zh=raw.get("title_zh", ""),
         version=str(raw.get("version", "")),

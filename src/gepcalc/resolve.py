@@ -9,7 +9,8 @@ recorded with its table, row, unit and source, so an account can be audited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from gepcalc.landscape import Landscape, _map_codes, check_classes
 from gepcalc.services.base import (
     Param,
     Resolved,
+    TableRef,
     describe_missing,
     is_quantity_like,
     on_pixels,
@@ -67,6 +69,9 @@ def resolve(
     if is_quantity_like(given):
         _allow(p, "scalar", where)
         return Resolved(magnitude_in(given, p.unit, where=where), [_origin(p, "user input", str(given))])
+    if isinstance(given, Mapping) and "landcover" in given:
+        _allow(p, "per_ecosystem", where)
+        return _on_other_landcover(p, service_id, given, tables, land, pixels, where)
     if isinstance(given, xr.DataArray) or (isinstance(given, Mapping) and "raster" in given):
         _allow(p, "raster", where)
         if not pixels:
@@ -186,3 +191,141 @@ def _table_origin(p: Param, table: CoefficientTable, row, column: str, q) -> dic
         "source": "; ".join(s.cite() for s in sources),
         "status": ", ".join(sorted({s.status for s in sources})),
     }
+
+
+def _on_other_landcover(p: Param, service_id: str, given: Mapping, tables, land: Landscape, pixels, where) -> Resolved:
+    """``{"landcover": raster[, "values": {...}, "unit": ...]}``: per-type values on another land cover."""
+    if not pixels:
+        raise MissingInputError(f"{where}: a land-cover raster cannot be used for a value parameter")
+    inner = {k: v for k, v in given.items() if k != "landcover"}
+    if inner:
+        r = resolve(p, service_id, inputs={p.name: inner}, tables=tables, land=land, pixels=False)
+    elif p.default is not None:
+        r = _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, False, where)
+    else:
+        raise MissingInputError(f"{where}: give per-ecosystem 'values' with the land cover {given['landcover']!r}")
+    codes = land.ecosystem_of(given["landcover"])
+    lut = np.broadcast_to(np.asarray(getattr(r.value, "values", r.value), dtype="float64"), len(land.ecosystem_ids))
+    src = given["landcover"] if not isinstance(given["landcover"], xr.DataArray) else "DataArray"
+    origin = [{**o, "landcover": str(src)} for o in r.origin]
+    return Resolved(on_pixels(np.array(lut), codes), origin, r.missing)
+
+
+def resolve_param(
+    p: Param,
+    service_id: str,
+    *,
+    inputs: Mapping[str, Any],
+    tables: Mapping[str, CoefficientTable],
+    land: Landscape,
+    pixels: bool = True,
+    items: Sequence[str] = (),
+) -> Resolved:
+    """:func:`resolve`, once per item for per-item parameters (result stacked along ``item``).
+
+    A per-item parameter is given as ``{"cod": value, "tp": value, ...}`` (each value in any
+    form :func:`resolve` takes); items left out come from the default table, whose
+    column or row names contain ``{item}``.
+    """
+    if not p.per_item:
+        return resolve(p, service_id, inputs=inputs, tables=tables, land=land, pixels=pixels)
+    where = f"input {p.name!r} of service {service_id!r}"
+    given = user_value(inputs, service_id, p.name)
+    if given is not None and not (isinstance(given, Mapping) and set(given) <= set(items)):
+        raise MissingInputError(
+            f"{where} is given per item, e.g. {{{', '.join(repr(i) + ': …' for i in items)}}}; "
+            f"got {given!r} (items of this account: {', '.join(items)})"
+        )
+    parts, origins, missing = [], [], []
+    for item in items:
+        default = p.default and TableRef(
+            p.default.table, p.default.column.format(item=item), p.default.row and p.default.row.format(item=item)
+        )
+        sub = replace(p, per_item=False, default=default)
+        sub_inputs = {p.name: given[item]} if given and item in given else {}
+        try:
+            r = resolve(sub, service_id, inputs=sub_inputs, tables=tables, land=land, pixels=pixels)
+        except (MissingInputError, KeyError) as exc:
+            msg = exc.args[0] if exc.args else str(exc)
+            raise MissingInputError(f"{where}, item {item!r}: {msg}") from None
+        parts.append(xr.DataArray(r.value) if not isinstance(r.value, xr.DataArray) else r.value)
+        origins.extend({**o, "item": item} for o in r.origin)
+        missing.extend(r.missing)
+    stacked = xr.concat(xr.broadcast(*parts), dim=xr.Variable("item", list(items)), coords="minimal")
+    stacked = stacked.assign_coords(item=list(items))
+    return Resolved(stacked, origins, tuple(dict.fromkeys(missing)))
+
+
+def resolve_regional(
+    p: Param,
+    service_id: str,
+    *,
+    inputs: Mapping[str, Any],
+    tables: Mapping[str, CoefficientTable],
+    land: Landscape,
+    items: Sequence[str] = (),
+) -> Resolved:
+    """A region parameter as a DataArray over ``region`` (and ``item`` for per-item ones).
+
+    Given as a scalar with units (allowed when the account has one region, or when
+    every region shares it: ``{"all": value}``) or as ``{region: value, ...}`` naming
+    every region; per-item ones as ``{item: <that>, ...}``.  Optional ones left out are None.
+    """
+    where = f"region input {p.name!r} of service {service_id!r}"
+    given = user_value(inputs, service_id, p.name)
+    if given is None and p.default is None:
+        if p.optional:
+            return Resolved(None, [])
+        raise MissingInputError(
+            f"service {service_id!r} needs {p.name!r} ({p.description}) [{p.unit}] for each region: "
+            f"give it as inputs={{'{service_id}.{p.name}': "
+            + ("{'<item>': " if p.per_item else "")
+            + f"{{'{land.region_names[0]}': '{p.example or '… ' + p.unit}', …}}"
+            + ("}" if p.per_item else "")
+            + "}"
+        )
+    if p.per_item:
+        if not isinstance(given, Mapping) or set(given) - set(items):
+            raise MissingInputError(f"{where} is given per item: {{{', '.join(repr(i) + ': …' for i in items)}}}")
+        parts = []
+        origins = []
+        for item in items:
+            if item not in given:
+                raise MissingInputError(f"{where} has no value for item {item!r}")
+            v, o = _per_region(p, given[item], land, f"{where}[{item}]")
+            parts.append(v)
+            origins.extend({**x, "item": item} for x in o)
+        return Resolved(xr.concat(parts, dim=xr.Variable("item", list(items))).assign_coords(item=list(items)), origins)
+    if given is None:
+        r = _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, False, where)
+        given = f"{r.value} {p.unit}"
+    v, o = _per_region(p, given, land, where)
+    return Resolved(v, o)
+
+
+def _per_region(p: Param, given, land: Landscape, where: str) -> tuple[xr.DataArray, list[dict]]:
+    names = list(land.region_names)
+    if is_quantity_like(given):
+        if len(names) > 1:
+            raise MissingInputError(
+                f"{where}: one value {given!r} for {len(names)} regions is ambiguous; give "
+                f"{{region: value}} for {', '.join(names[:5])}{' …' if len(names) > 5 else ''}, "
+                f"or {{'all': value}} if every region has it"
+            )
+        given = {names[0]: given}
+    if not isinstance(given, Mapping):
+        raise MissingInputError(f"{where}: expected a value with units or {{region: value}}, got {given!r}")
+    if set(given) == {"all"}:
+        given = dict.fromkeys(names, given["all"])
+    unknown = sorted(set(given) - set(names))
+    lacking = [n for n in names if n not in given]
+    if unknown or lacking:
+        raise MissingInputError(
+            f"{where}: "
+            + (f"unknown region(s) {unknown}; " if unknown else "")
+            + (f"no value for region(s) {lacking[:10]}; " if lacking else "")
+            + f"regions of this account: {', '.join(names[:20])}"
+        )
+    values = [magnitude_in(given[n], p.unit, where=f"{where}[{n}]", default_unit=None) for n in names]
+    da = xr.DataArray(np.array(values, dtype="float64"), dims=("region",), coords={"region": names})
+    return da, [_origin(p, "user input", f"{n}={given[n]}", region=n) for n in names]

@@ -15,6 +15,7 @@ from gepcalc.errors import ServiceError
 from gepcalc.services.base import (
     CATEGORIES,
     CATEGORY_NAMES,
+    Item,
     Param,
     Reference,
     Service,
@@ -44,6 +45,7 @@ def _load(target: str) -> type[Service]:
 
 @cache
 def _from_entry_points() -> dict[str, type[Service]]:
+    """Classes by entry-point name: ``id`` for a service's default method, ``id.method`` for others."""
     found = {}
     eps = {ep.name: ep for ep in entry_points(group=GROUP)}
     for name, target in _BUILTIN.items():
@@ -55,52 +57,85 @@ def _from_entry_points() -> dict[str, type[Service]]:
         except Exception as exc:
             raise ServiceError(f"service plug-in {name!r} ({ep.value}) failed to load: {exc}") from exc
         check_service(cls)
-        if cls.spec.id != name:
-            raise ServiceError(f"entry point {name!r} ({ep.value}) declares service id {cls.spec.id!r}")
+        if name not in (cls.spec.id, cls.spec.key):
+            raise ServiceError(
+                f"entry point {name!r} ({ep.value}) declares service {cls.spec.key!r}; "
+                f"name it {cls.spec.id!r} (default method) or {cls.spec.key!r}"
+            )
         found[name] = cls
     return found
 
 
-def available() -> dict[str, type[Service]]:
-    """All services by id: entry points first, then those registered at run time."""
+def _all() -> dict[str, type[Service]]:
     return {**_from_entry_points(), **_registered}
 
 
-def register(cls: type[Service], *, replace: bool = False) -> type[Service]:
-    """Register a service class at run time (usable as a class decorator)."""
+def available() -> dict[str, type[Service]]:
+    """All services by id, each with its default method (entry points, then run-time registrations)."""
+    return {name: cls for name, cls in _all().items() if "." not in name}
+
+
+def methods(service_id: str) -> dict[str, type[Service]]:
+    """Every method of a service: ``{method: class}``, the default first."""
+    default = get(service_id)
+    out = {default.spec.method: default}
+    out.update({cls.spec.method: cls for name, cls in _all().items() if name.startswith(f"{service_id}.")})
+    return out
+
+
+def all_methods() -> dict[str, type[Service]]:
+    """Every registered service class by ``id.method`` (what the conformance kit runs over)."""
+    return {cls.spec.key: cls for cls in _all().values()}
+
+
+def register(cls: type[Service], *, replace: bool = False, default: bool = True) -> type[Service]:
+    """Register a service class at run time (usable as a class decorator).
+
+    ``default=False`` adds it as another method of an existing service id.
+    """
     check_service(cls)
-    sid = cls.spec.id
-    if sid in available() and not replace:
-        raise ServiceError(f"a service with id {sid!r} is already registered; pass replace=True")
-    _registered[sid] = cls
+    name = cls.spec.id if default else cls.spec.key
+    if name in _all() and not replace:
+        raise ServiceError(f"a service {name!r} is already registered; pass replace=True")
+    _registered[name] = cls
     return cls
 
 
-def unregister(service_id: str) -> None:
-    """Remove a service registered at run time."""
-    _registered.pop(service_id, None)
+def unregister(name: str) -> None:
+    """Remove a service (``id``) or method (``id.method``) registered at run time."""
+    _registered.pop(name, None)
 
 
-def get(service_id: str) -> type[Service]:
-    """The service class with this id."""
+def get(service_id: str, method: str | None = None) -> type[Service]:
+    """The service class with this id, with its default method unless ``method`` names another."""
     services = available()
     if service_id not in services:
         raise ServiceError(f"no service {service_id!r}; installed: {', '.join(sorted(services))}")
-    return services[service_id]
+    cls = services[service_id]
+    if method is None or method == cls.spec.method:
+        return cls
+    alt = _all().get(f"{service_id}.{method}")
+    if alt is None:
+        known = sorted({cls.spec.method} | {n.split(".", 1)[1] for n in _all() if n.startswith(f"{service_id}.")})
+        raise ServiceError(f"service {service_id!r} has no method {method!r}; methods: {', '.join(known)}")
+    return alt
 
 
 __all__ = [
     "CATEGORIES",
     "CATEGORY_NAMES",
     "GROUP",
+    "Item",
     "Param",
     "Reference",
     "Service",
     "ServiceSpec",
     "TableRef",
+    "all_methods",
     "available",
     "check_service",
     "get",
+    "methods",
     "register",
     "unregister",
 ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -64,6 +64,24 @@ class Param:
     default: TableRef | None = None
     kinds: tuple[str, ...] = ("scalar", "raster", "per_ecosystem")
     symbol: str = ""
+    #: resolved once per item of the service (pollutant, product); ``{item}`` in the
+    #: default's column or row is replaced by the item id
+    per_item: bool = False
+    #: a typical value with units (``"1430 mm/yr"``), used by the conformance kit and in messages
+    example: str | None = None
+    #: the service fills this raster's nodata itself (e.g. a DEM with holes) instead of propagating it
+    fills_nodata: bool = False
+    #: a parameter that may be left out; the function then receives None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Item:
+    """One component of a service with several (a pollutant, a product)."""
+
+    id: str
+    name_zh: str
+    name_en: str
 
 
 @dataclass(frozen=True)
@@ -97,12 +115,39 @@ class ServiceSpec:
     value_unit: str = VALUE_UNIT
     description: str = ""
     tables: tuple[str, ...] = field(default=())
+    #: components (pollutants, products) the quantity is computed for, each its own line
+    items: tuple[Item, ...] = ()
+    #: the items computed unless the profile or the user chooses others (default: all)
+    default_items: tuple[str, ...] = ()
+    #: parameters given per region (emission loads, reservoir capacities), used by ``regional()``
+    region_params: tuple[Param, ...] = ()
+    #: unit of ``physical()``'s per-pixel result when ``regional()`` turns it into the quantity
+    pixel_unit: str | None = None
+    #: the per-pixel quantity is proportional to the pixel's area (checked by the conformance kit)
+    extensive: bool = True
 
     def param(self, name: str) -> Param:
-        for p in (*self.params, *self.value_params):
+        for p in (*self.params, *self.value_params, *self.region_params):
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    @property
+    def key(self) -> str:
+        """Registry key: ``id.method``."""
+        return f"{self.id}.{self.method}"
+
+    def item_ids(self, chosen: Sequence[str] | None = None) -> tuple[str, ...]:
+        """The items to compute: ``chosen`` (checked), else the defaults, else all."""
+        known = tuple(i.id for i in self.items)
+        if chosen is None:
+            return tuple(self.default_items) or known
+        unknown = [c for c in chosen if c not in known]
+        if unknown or not chosen:
+            raise ServiceError(
+                f"service {self.id!r}: unknown item(s) {unknown or '(none chosen)'}; it knows {', '.join(known)}"
+            )
+        return tuple(chosen)
 
 
 class Service:
@@ -116,6 +161,16 @@ class Service:
     def value(quantity, price):
         """Value = quantity × unit price (the shadow-price / market-price rule)."""
         return quantity * price
+
+    @staticmethod
+    def regional(quantity, area, **region_params):
+        """Quantity by region × ecosystem type [× item] after the zonal sum (default: unchanged).
+
+        Services whose rule is not a sum over pixels (e.g. ``min(emission load,
+        purification capacity)`` per region) override this; ``area`` [m²] is the
+        area by region × ecosystem type and ``region_params`` are DataArrays over ``region``.
+        """
+        return quantity
 
     @classmethod
     def value_factor(cls) -> float:
@@ -143,9 +198,11 @@ def check_service(cls: Any) -> type[Service]:
         problems.append("both name_zh and name_en are required")
     if not spec.references:
         problems.append("at least one reference (document, clause, year) is required")
-    for label, unit in [("quantity_unit", spec.quantity_unit), ("value_unit", spec.value_unit)] + [
-        (f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params)
-    ]:
+    for label, unit in [
+        ("quantity_unit", spec.quantity_unit),
+        ("value_unit", spec.value_unit),
+        ("pixel_unit", spec.pixel_unit or spec.quantity_unit),
+    ] + [(f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params, *spec.region_params)]:
         try:
             parse_unit(unit)
         except UnitError as exc:
@@ -156,9 +213,22 @@ def check_service(cls: Any) -> type[Service]:
         except UnitError:
             prices = " × ".join(p.unit for p in spec.value_params)
             problems.append(f"quantity [{spec.quantity_unit}] × value params [{prices}] is not a {spec.value_unit}")
+    for ref in spec.references:
+        if not ref.document or not (ref.clause or ref.year):
+            problems.append(f"reference {ref.document!r} needs a document and a clause or year")
+    names = [p.name for p in (*spec.params, *spec.value_params, *spec.region_params)]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        problems.append(f"parameter names used twice: {dup}")
+    item_ids = [i.id for i in spec.items]
+    if any(p.per_item for p in (*spec.params, *spec.value_params, *spec.region_params)) and not item_ids:
+        problems.append("per-item parameters need `items`")
+    if set(spec.default_items) - set(item_ids):
+        problems.append(f"default_items {sorted(set(spec.default_items) - set(item_ids))} are not among items")
     for fn, expected in (
         ("physical", {"area"} | {p.name for p in spec.params}),
         ("value", {"quantity"} | {p.name for p in spec.value_params}),
+        ("regional", {"quantity", "area"} | {p.name for p in spec.region_params}),
     ):
         if not callable(getattr(cls, fn, None)):
             problems.append(f"{fn}() is missing")
