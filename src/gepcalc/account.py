@@ -119,10 +119,11 @@ class Account:
             svc["quantity_unit"] = [unit_label(u) for u in svc["quantity_unit"]]
             df = df.merge(svc[["service", "name_zh", "name_en", "category", "quantity_unit"]], on="service")
             if "item" in dims:
-                names = dict(zip(ds["item"].values, zip(ds["item_zh"].values, ds["item_en"].values, strict=True)))
+                zh = dict(zip(ds["item"].values, ds["item_zh"].values, strict=True))
+                en = dict(zip(ds["item"].values, ds["item_en"].values, strict=True))
                 has = df["item"] != NO_ITEM
-                df.loc[has, "name_zh"] += " · " + df.loc[has, "item"].map(lambda i: names[i][0])
-                df.loc[has, "name_en"] += " · " + df.loc[has, "item"].map(lambda i: names[i][1])
+                df.loc[has, "name_zh"] += " · " + df.loc[has, "item"].map(zh)
+                df.loc[has, "name_en"] += " · " + df.loc[has, "item"].map(en)
             front = [*keep_dims, "name_zh", "name_en", "category", "quantity", "quantity_unit"]
             df = df[[c for c in front if c in df] + [col]]
             df = df.loc[:, ~df.columns.duplicated()]
