@@ -31,8 +31,8 @@ from gepcalc.errors import CoefficientTableError, NodataError
 from gepcalc.io import Chunks
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
 from gepcalc.profiles import Profile, load_profile
-from gepcalc.resolve import resolve_param, resolve_regional
-from gepcalc.services.base import CATEGORY_NAMES, Service
+from gepcalc.resolve import arguments
+from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label
 
@@ -221,7 +221,7 @@ def account(
     inputs: Mapping[str, Any] | None = None,
     tables: Mapping[str, str | Path | CoefficientTable] | None = None,
     overrides: Mapping[str, Mapping[Any, Mapping[str, Any]]] | None = None,
-    services: Sequence[str] | None = None,
+    services: Sequence[str | type[Service]] | None = None,
     methods: Mapping[str, str] | None = None,
     items: Mapping[str, Sequence[str]] | None = None,
     profile: str | Path | Profile = "mee-2020",
@@ -256,7 +256,8 @@ def account(
     overrides
         Single values: ``{"prices": {"water_storage_cost": {"price": "7.06 CNY/m**3"}}}``.
     services
-        Service ids to compute (default: the profile's list).
+        Service ids to compute (default: the profile's list), or service classes
+        (e.g. one being developed, not registered).
     methods
         Method per service where not the profile's or the service's default,
         e.g. ``{"carbon_sequestration": "npp"}`` (``gepcalc services`` lists them).
@@ -273,11 +274,14 @@ def account(
         Show a progress bar while computing.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    service_ids = list(services or prof.services)
     chosen_methods = {**prof.methods, **(methods or {})}
     chosen_items = {**prof.items, **(items or {})}
     # unknown ids, methods, items and bad tables fail before any raster work
-    classes_cls = [registry.get(s, chosen_methods.get(s)) for s in service_ids]
+    classes_cls = [
+        check_service(s) if isinstance(s, type) else registry.get(s, chosen_methods.get(s))
+        for s in (services or prof.services)
+    ]
+    service_ids = [c.spec.id for c in classes_cls]
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in classes_cls}
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
     inputs = dict(inputs or {})
@@ -293,35 +297,21 @@ def account(
     origins: list[dict] = []
     gaps: dict[tuple[str, str], str] = {}
 
-    def arguments(cls, params, pixels: bool | None) -> dict:
-        """Resolve a service's parameters, recording their origins and missing per-type values."""
-        sid = cls.spec.id
-        args = {}
-        for p in params:
-            if pixels is None:
-                r = resolve_regional(p, sid, inputs=inputs, tables=loaded, land=land, items=item_ids[sid])
-            else:
-                r = resolve_param(p, sid, inputs=inputs, tables=loaded, land=land, pixels=pixels, items=item_ids[sid])
-            args[p.name] = r.value
-            origins.extend({"service": sid, **o} for o in r.origin)
-            gaps.update({(sid, e): p.name for e in r.missing})
-        return args
+    def args(cls, which: str) -> dict:
+        return arguments(
+            cls, which, inputs=inputs, tables=loaded, land=land, items=item_ids[cls.spec.id], origins=origins, gaps=gaps
+        )
 
     quantities = {
-        cls.spec.id: _on_grid(cls.physical(area=land.area, **arguments(cls, cls.spec.params, True)), land)
-        for cls in classes_cls
+        cls.spec.id: _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land) for cls in classes_cls
     }
     sums = _zonal_sums(quantities, land, progress)
     _refuse_nan(sums, land, service_ids, gaps)
     area = sums["__area__"]
-    result = {
-        cls.spec.id: cls.regional(sums[cls.spec.id], area, **arguments(cls, cls.spec.region_params, None))
-        for cls in classes_cls
-    }
+    result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in classes_cls}
     _refuse_nan(result, land, service_ids, gaps)
     values = {
-        cls.spec.id: cls.value(result[cls.spec.id], **arguments(cls, cls.spec.value_params, False)) * cls.value_factor()
-        for cls in classes_cls
+        cls.spec.id: cls.value(result[cls.spec.id], **args(cls, "value")) * cls.value_factor() for cls in classes_cls
     }
 
     data = _assemble(

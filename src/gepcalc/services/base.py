@@ -256,15 +256,19 @@ class Resolved:
 
 
 def counted(mask, expr):
-    """``expr`` where ``mask`` > 0 and 0 elsewhere, so that a NaN outside the mask does not leak.
+    """``expr`` where ``mask`` > 0, 0 where ``mask`` is 0, NaN where ``mask`` is NaN.
 
+    A NaN outside the mask does not leak into the sum, and a missing mask value
+    (a type without a row) stays missing instead of becoming a silent 0.
     Works on DataArrays (lazily), numpy arrays and pint quantities alike.
     """
-    if isinstance(expr, xr.DataArray):
-        return expr.where(mask > 0, 0.0)
-    if isinstance(mask, xr.DataArray):
-        return xr.DataArray(expr).where(mask > 0, 0.0) if np.ndim(expr) else (mask > 0) * expr
-    return np.where(np.asarray(mask > 0), expr, np.zeros_like(expr))
+    if isinstance(expr, xr.DataArray) or isinstance(mask, xr.DataArray):
+        expr = expr if isinstance(expr, xr.DataArray) or not np.ndim(expr) else xr.DataArray(expr)
+        zero = xr.where(mask.isnull(), np.nan, 0.0) if isinstance(mask, xr.DataArray) else 0.0
+        return xr.where(mask > 0, expr, zero)
+    m = np.asarray(getattr(mask, "magnitude", mask), dtype="float64")
+    zero = np.where(np.isnan(m), np.nan, 0.0)
+    return np.where(m > 0, expr, zero * expr.units if hasattr(expr, "units") else zero)
 
 
 def per_ecosystem_values(values: Mapping[str, Any], unit: str, ecosystem_ids: list[str], *, where: str) -> np.ndarray:

@@ -67,8 +67,10 @@ class ClimateRegulation(Service):
                 TableRef("climate_regulation", "water_surface"),
                 kinds=("per_ecosystem",),
             ),
-            Param("hot_days", "d / yr", "days with daily mean temperature above 26 °C", symbol="D"),
-            Param("evaporation_water", "mm / yr", "water-surface evaporation depth", symbol="E_w"),
+            Param("hot_days", "d / yr", "days with daily mean temperature above 26 °C", symbol="D", example="70 d/yr"),
+            Param(
+                "evaporation_water", "mm / yr", "water-surface evaporation depth", symbol="E_w", example="1100 mm/yr"
+            ),
             Param(
                 "ac_energy_efficiency_ratio",
                 "dimensionless",

@@ -34,8 +34,10 @@ class WaterConservation(Service):
         quantity_name="water retained",
         method="water_balance",
         params=(
-            Param("precipitation", "mm / yr", "annual precipitation", symbol="P"),
-            Param("evapotranspiration", "mm / yr", "annual actual evapotranspiration", symbol="ET"),
+            Param("precipitation", "mm / yr", "annual precipitation", symbol="P", example="1400 mm/yr"),
+            Param(
+                "evapotranspiration", "mm / yr", "annual actual evapotranspiration", symbol="ET", example="750 mm/yr"
+            ),
             Param(
                 "runoff_coefficient",
                 "dimensionless",
