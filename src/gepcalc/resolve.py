@@ -329,3 +329,35 @@ def _per_region(p: Param, given, land: Landscape, where: str) -> tuple[xr.DataAr
     values = [magnitude_in(given[n], p.unit, where=f"{where}[{n}]", default_unit=None) for n in names]
     da = xr.DataArray(np.array(values, dtype="float64"), dims=("region",), coords={"region": names})
     return da, [_origin(p, "user input", f"{n}={given[n]}", region=n) for n in names]
+
+
+def arguments(
+    cls,
+    which: str,
+    *,
+    inputs: Mapping[str, Any],
+    tables: Mapping[str, CoefficientTable],
+    land: Landscape,
+    items: Sequence[str] = (),
+    origins: list[dict] | None = None,
+    gaps: dict | None = None,
+) -> dict[str, Any]:
+    """All arguments of one of a service's functions: ``which`` is ``physical``, ``regional`` or ``value``.
+
+    Origins of every value are appended to ``origins``; ecosystem types lacking a
+    value are recorded in ``gaps`` as ``{(service, ecosystem): parameter}``.
+    """
+    sid = cls.spec.id
+    params = {"physical": cls.spec.params, "regional": cls.spec.region_params, "value": cls.spec.value_params}[which]
+    out = {}
+    for p in params:
+        if which == "regional":
+            r = resolve_regional(p, sid, inputs=inputs, tables=tables, land=land, items=items)
+        else:
+            r = resolve_param(p, sid, inputs=inputs, tables=tables, land=land, pixels=which == "physical", items=items)
+        out[p.name] = r.value
+        if origins is not None:
+            origins.extend({"service": sid, **o} for o in r.origin)
+        if gaps is not None:
+            gaps.update({(sid, e): p.name for e in r.missing})
+    return out
