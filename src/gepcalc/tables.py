@@ -431,8 +431,10 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
                 problems.append(TableProblem(f"row {k!r}, column {c!r}: {data.at[k, c]!r} is not true/false"))
             data[c] = data[c].str.lower().isin(["true", "1", "yes"])
             continue
-        nums = pd.to_numeric(data[c].str.strip(), errors="coerce")
-        for k, cell in zip(data.index[nums.isna()], data[c][nums.isna()], strict=True):
+        cells = data[c].fillna("").str.strip()
+        nums = pd.to_numeric(cells, errors="coerce")  # an empty cell means "no value" (NaN)
+        bad_cells = nums.isna() & cells.ne("")
+        for k, cell in zip(data.index[bad_cells], data[c][bad_cells], strict=True):
             problems.append(
                 TableProblem(
                     f"row {k!r}, column {c!r}: {cell!r} is not a number"
