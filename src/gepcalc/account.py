@@ -310,9 +310,11 @@ def account(
     area = sums["__area__"]
     result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in classes_cls}
     _refuse_nan(result, land, service_ids, gaps)
-    values = {
-        cls.spec.id: cls.value(result[cls.spec.id], **args(cls, "value")) * cls.value_factor() for cls in classes_cls
-    }
+    values = {}
+    for cls in classes_cls:
+        vargs = args(cls, "value")
+        values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
+        _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
 
     data = _assemble(
         classes_cls,
@@ -437,8 +439,8 @@ def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict) -> No
         if not bool(bad.any()):
             continue
         ri, ei = np.nonzero(bad.transpose("region", "ecosystem").values)
-        regions = [str(r) for r in sums["region"].values[ri]]
-        ecos = [str(e) for e in sums["ecosystem"].values[ei]]
+        regions = [str(r) for r in bad["region"].values[ri]]
+        ecos = [str(e) for e in bad["ecosystem"].values[ei]]
         lacking = sorted(
             {f"{gaps[(sid, e)]!r} has no value for ecosystem type {e!r}" for e in ecos if (sid, e) in gaps}
         )
@@ -460,6 +462,18 @@ NO_ITEM = ""
 
 def _with_item(da: xr.DataArray) -> xr.DataArray:
     return da if "item" in da.dims else da.expand_dims(item=[NO_ITEM])
+
+
+def _refuse_missing_price(cls, value, quantity, vargs: dict) -> None:
+    """A price (or other value parameter) without a value must stop the account, not give NaN or 0."""
+    if not bool((value.isnull() & quantity.notnull() & (quantity != 0)).any()):
+        return
+    empty = [n for n, v in vargs.items() if np.isnan(np.asarray(v, dtype="float64")).any()]
+    hints = ", ".join(f"'{cls.spec.id}.{n}': '… {cls.spec.param(n).unit}'" for n in empty)
+    raise NodataError(
+        f"service {cls.spec.id!r} cannot be valued: value parameter(s) {empty} have no value "
+        f"(an empty cell in the table); give them as inputs={{{hints}}} or fill the table"
+    )
 
 
 def _assemble(

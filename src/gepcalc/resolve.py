@@ -153,6 +153,7 @@ def _from_table(
                 f"{table.name!r} ({table.origin}), needed for {where}"
             )
         lut = np.array([vals.get(e, np.nan) for e in land.ecosystem_ids], dtype="float64")
+        empty = tuple(e for e in present if np.isnan(lut[land.ecosystem_ids.index(e)]))
         origins = [
             _table_origin(
                 p,
@@ -163,7 +164,7 @@ def _from_table(
             )
             for e in present
         ]
-        return Resolved(_spread(lut, land, pixels), origins)
+        return Resolved(_spread(lut, land, pixels), origins, empty)
     if table.index_kind == "landcover":
         if not pixels:
             raise MissingInputError(f"{where}: a per-land-cover table cannot be used for a value parameter")

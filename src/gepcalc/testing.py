@@ -48,15 +48,15 @@ from gepcalc.units import Q_, ureg
 
 __all__ = ["ConformanceError", "check_conformance", "conformance_checks", "kit_inputs", "kit_landscape"]
 
-#: IGBP codes laid out so every ecosystem type occurs in both regions (255 = nodata)
+#: IGBP codes (255 = nodata); tiled 2 × 2, so that every ecosystem type occurs in both regions
 _LAYOUT = np.array(
     [
-        [1, 1, 2, 5, 6, 7, 10, 10, 11, 12, 12, 13],
-        [1, 2, 2, 5, 6, 8, 9, 10, 11, 12, 14, 13],
-        [0, 0, 1, 5, 6, 10, 10, 11, 11, 12, 13, 16],
-        [0, 0, 4, 4, 7, 10, 15, 11, 0, 12, 16, 16],
-        [1, 0, 0, 3, 6, 9, 15, 0, 0, 14, 12, 255],
-        [2, 2, 0, 0, 8, 9, 10, 0, 11, 12, 13, 16],
+        [1, 2, 5, 6, 10, 11],
+        [12, 13, 0, 16, 15, 4],
+        [1, 1, 8, 9, 11, 12],
+        [0, 0, 7, 10, 14, 16],
+        [3, 1, 6, 11, 12, 255],
+        [2, 5, 0, 10, 13, 15],
     ],
     dtype="uint8",
 )
@@ -69,8 +69,11 @@ class ConformanceError(GepcalcError, AssertionError):
 
 
 def kit_landscape(rows: int = 12) -> tuple[xr.DataArray, gpd.GeoDataFrame]:
-    """The kit's land cover (IGBP codes, 30 m, ``rows`` × 12) and its two regions ``west``, ``east``."""
-    codes = np.tile(_LAYOUT, (rows // _LAYOUT.shape[0] + 1, 1))[:rows]
+    """The kit's land cover (IGBP codes, 30 m, ``rows`` × 12) and its two regions ``west``, ``east``.
+
+    Every ecosystem type occurs in both regions; one pixel is nodata in each.
+    """
+    codes = np.tile(_LAYOUT, (rows // _LAYOUT.shape[0] + 1, 2))[:rows]
     ny, nx = codes.shape
     x0, y0 = 500_000.0, 3_300_000.0
     da = xr.DataArray(
@@ -114,8 +117,8 @@ def kit_inputs(cls: type[Service], landcover: xr.DataArray, items: tuple[str, ..
         if p in cls.spec.region_params:
             one = {"all": f"{ex:~}"}
         elif "raster" in p.kinds and p in cls.spec.params:
-            field = landcover.copy(data=ex.magnitude * _field(landcover, n)).astype("float64")
-            field.attrs = {"units": str(ex.units), "source": f"kit {p.name}"}
+            field = landcover.copy(data=ex.to(p.unit).magnitude * _field(landcover, n)).astype("float64")
+            field.attrs = {"units": p.unit, "source": f"kit {p.name}"}
             field = field.rio.write_nodata(np.nan)
             one = field
         elif "scalar" in p.kinds:
@@ -174,7 +177,10 @@ def _physical_args(s: _Setup, chunks=4) -> tuple[Landscape, dict]:
 
 
 def _computed(x) -> np.ndarray:
+    """Computed values with the grid dims last (extra dims such as ``item`` first)."""
     if isinstance(x, xr.DataArray):
+        if {"y", "x"} <= set(x.dims):
+            x = x.transpose(..., "y", "x")
         return np.asarray(x.compute().values, dtype="float64")
     return np.asarray(x, dtype="float64")
 
@@ -244,22 +250,24 @@ def check_nodata(s: _Setup) -> None:
     land, args = _physical_args(s, chunks=-1)
     ref = _computed(s.cls.physical(area=land.area, **args))
     rasters = [p for p in s.cls.spec.params if isinstance(args[p.name], xr.DataArray) and "y" in args[p.name].dims]
+    eco = land.ecosystem.values
+    pixels = [np.argwhere(eco == code)[0] for code in np.unique(eco[eco > 0])]  # one pixel of each type
     for p in rasters:
-        iy, ix = 7, 2  # a forest pixel of the kit landscape
-        bad = args[p.name].compute().copy()
-        bad[..., iy, ix] = np.nan
-        out = _computed(s.cls.physical(area=land.area, **{**args, p.name: bad}))
-        if p.fills_nodata:
-            if not np.isfinite(out[..., iy, ix]).all():
-                raise ConformanceError(f"{p.name!r} is declared fills_nodata but a NaN in it gives NaN")
-            continue
-        here, before = out[..., iy, ix], ref[..., iy, ix]
-        silent = np.isfinite(here) & ~np.isclose(here, before, rtol=1e-12, atol=0)
-        if silent.any():
-            raise ConformanceError(
-                f"a NaN in input {p.name!r} became the finite value {here[silent][0]!r} "
-                f"(without it: {before[silent][0]!r})"
-            )
+        for iy, ix in pixels:
+            bad = args[p.name].compute().copy()
+            bad[..., iy, ix] = np.nan
+            out = _computed(s.cls.physical(area=land.area, **{**args, p.name: bad}))
+            here, before = out[..., iy, ix], ref[..., iy, ix]
+            if p.fills_nodata:
+                if not np.isfinite(here).all():
+                    raise ConformanceError(f"{p.name!r} is declared fills_nodata but a NaN in it gives NaN")
+                continue
+            silent = np.isfinite(here) & ~np.isclose(here, before, rtol=1e-12, atol=0)
+            if silent.any():
+                raise ConformanceError(
+                    f"a NaN in input {p.name!r} became the finite value {here[silent][0]!r} "
+                    f"(without it: {before[silent][0]!r}) at a {land.ecosystem_ids[eco[iy, ix] - 1]} pixel"
+                )
 
 
 def check_zero_area(s: _Setup) -> None:

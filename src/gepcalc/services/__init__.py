@@ -29,9 +29,22 @@ GROUP = "gepcalc.services"
 # Used when gepcalc runs from a source tree without being installed (no entry points).
 _BUILTIN = {
     "carbon_sequestration": "gepcalc.services.carbon_sequestration:CarbonSequestration",
+    "carbon_sequestration.npp": "gepcalc.services.carbon_sequestration:CarbonSequestrationNPP",
+    "carbon_sequestration.stock_change": "gepcalc.services.carbon_sequestration:CarbonSequestrationStockChange",
     "oxygen_release": "gepcalc.services.oxygen_release:OxygenRelease",
+    "oxygen_release.npp": "gepcalc.services.oxygen_release:OxygenReleaseNPP",
+    "oxygen_release.stock_change": "gepcalc.services.oxygen_release:OxygenReleaseStockChange",
     "water_conservation": "gepcalc.services.water_conservation:WaterConservation",
     "climate_regulation": "gepcalc.services.climate_regulation:ClimateRegulation",
+    "climate_regulation.evapotranspiration": "gepcalc.services.climate_regulation:ClimateRegulationET",
+    "water_purification": "gepcalc.services.water_purification:WaterPurification",
+    "water_purification.capacity": "gepcalc.services.water_purification:WaterPurificationCapacity",
+    "air_purification": "gepcalc.services.air_purification:AirPurification",
+    "air_purification.capacity": "gepcalc.services.air_purification:AirPurificationCapacity",
+    "negative_oxygen_ions": "gepcalc.services.negative_oxygen_ions:NegativeOxygenIons",
+    "sand_fixation": "gepcalc.services.sand_fixation:SandFixation",
+    "coastal_protection": "gepcalc.services.coastal_protection:CoastalProtection",
+    "pest_control": "gepcalc.services.pest_control:PestControl",
 }
 _registered: dict[str, type[Service]] = {}
 

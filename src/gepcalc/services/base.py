@@ -174,11 +174,16 @@ class Service:
 
     @classmethod
     def value_factor(cls) -> float:
-        """Factor from ``quantity_unit × price unit`` to ``value_unit``."""
-        price_units = ureg.Unit("dimensionless")
-        for p in cls.spec.value_params:
-            price_units = price_units * ureg.Unit(p.unit)
-        return factor(str(ureg.Unit(cls.spec.quantity_unit) * price_units), cls.spec.value_unit)
+        """Factor from the unit ``value()`` returns on the declared units to ``value_unit``.
+
+        Found by calling ``value()`` once on pint quantities of 1, so a value rule
+        that divides (e.g. by a design life) is converted as correctly as a product.
+        """
+        ones = {p.name: ureg.Quantity(1.0, p.unit) for p in cls.spec.value_params}
+        out = cls.value(ureg.Quantity(1.0, cls.spec.quantity_unit), **ones)
+        if not isinstance(out, pint.Quantity):
+            raise UnitError(f"value() of {cls.spec.id!r} returned {type(out).__name__} without units")
+        return factor(str(out.units), cls.spec.value_unit) * float(out.magnitude)
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -210,9 +215,14 @@ def check_service(cls: Any) -> type[Service]:
     if not problems:
         try:
             cls.value_factor()
-        except UnitError:
-            prices = " × ".join(p.unit for p in spec.value_params)
-            problems.append(f"quantity [{spec.quantity_unit}] × value params [{prices}] is not a {spec.value_unit}")
+        except UnitError as exc:
+            prices = ", ".join(p.unit for p in spec.value_params)
+            problems.append(
+                f"value() of quantity [{spec.quantity_unit}] and value params [{prices}] "
+                f"is not a {spec.value_unit}: {exc}"
+            )
+        except Exception as exc:  # value() itself failed on pint quantities
+            problems.append(f"value() failed on quantities with units: {type(exc).__name__}: {exc}")
     for ref in spec.references:
         if not ref.document or not (ref.clause or ref.year):
             problems.append(f"reference {ref.document!r} needs a document and a clause or year")
@@ -269,6 +279,32 @@ def counted(mask, expr):
     m = np.asarray(getattr(mask, "magnitude", mask), dtype="float64")
     zero = np.where(np.isnan(m), np.nan, 0.0)
     return np.where(m > 0, expr, zero * expr.units if hasattr(expr, "units") else zero)
+
+
+def strip(x, unit: str):
+    """Magnitude of ``x`` in ``unit`` if it carries units (pint), else ``x`` itself.
+
+    For empirical formulas (RWEQ, regressions) whose constants are fitted to
+    magnitudes in fixed units; the result is given back its unit with :func:`attach`.
+    """
+    return x.to(unit).magnitude if hasattr(x, "units") and hasattr(x, "to") else x
+
+
+def attach(x, unit: str, like):
+    """``x`` with ``unit`` when ``like`` carries units (pint), else ``x``: the inverse of :func:`strip`."""
+    return x * ureg.Unit(unit) if hasattr(like, "units") and hasattr(like, "to") else x
+
+
+def capped(quantity, limit, over: str = "ecosystem"):
+    """Scale ``quantity`` so that its sum over ``over`` is at most ``limit`` (e.g. the emission load).
+
+    ``min(limit, Σ quantity)`` shared among the parts in proportion to their
+    quantity (the rule ``min(emission, purification capacity)`` of the standards);
+    a NaN limit propagates.
+    """
+    total = quantity.sum(over)
+    share = xr.where(total > limit, limit / total.where(total > 0), 1.0)
+    return quantity * share
 
 
 def per_ecosystem_values(values: Mapping[str, Any], unit: str, ecosystem_ids: list[str], *, where: str) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, counted
 from gepcalc.units import factor
@@ -31,6 +33,7 @@ class CarbonSequestration(Service):
         category="regulating",
         quantity_unit="t / yr",
         quantity_name="CO₂ sequestered",
+        method="per_area_rate",
         params=(
             Param(
                 "sequestration_rate",
@@ -69,3 +72,86 @@ class CarbonSequestration(Service):
     def physical(area, sequestration_rate, included):
         """CO₂ sequestered [t/yr] from area [m²] and NEP [t C/ha/yr]."""
         return counted(included, sequestration_rate * area * _T_PER_HA_M2 * CO2_PER_C)
+
+
+_INCLUDED = CarbonSequestration.spec.params[1]
+
+
+class CarbonSequestrationNPP(CarbonSequestration):
+    r"""Carbon sequestration from net primary productivity minus soil heterotrophic respiration.
+
+    Physical quantity [t CO₂ yr⁻¹] (MEE 2020 guide and GB/T 46869-2025, carbon
+    sequestration from NEP; NEP = NPP − R_h):
+
+    .. math:: Q_{CO_2} = \frac{44}{12} \sum_{pixels} (NPP - R_h) \cdot A
+
+    NPP and R_h in t C ha⁻¹ yr⁻¹, typically rasters (MODIS MOD17A3 NPP; R_h from the
+    temperature-precipitation regression the profile prescribes). A negative NEP (a
+    carbon source) is kept as is.
+    """
+
+    spec = replace(
+        CarbonSequestration.spec,
+        method="npp",
+        params=(
+            Param("npp", "t / ha / yr", "net primary productivity, as carbon", symbol="NPP", example="6 t/ha/yr"),
+            Param(
+                "soil_respiration",
+                "t / ha / yr",
+                "soil heterotrophic respiration, as carbon",
+                symbol="R_h",
+                example="4 t/ha/yr",
+            ),
+            _INCLUDED,
+        ),
+        references=(
+            *CarbonSequestration.spec.references,
+            Reference("GB/T 46869-2025 生态系统评估 陆域生态产品总值核算技术指南", clause="固碳 (NEP = NPP − Rh)"),
+        ),
+    )
+
+    @staticmethod
+    def physical(area, npp, soil_respiration, included):
+        """CO₂ sequestered [t/yr] from NPP and R_h [t C/ha/yr] and area [m²]."""
+        return counted(included, (npp - soil_respiration) * area * _T_PER_HA_M2 * CO2_PER_C)
+
+
+class CarbonSequestrationStockChange(CarbonSequestration):
+    r"""Carbon sequestration as the change of the carbon stock between two years.
+
+    Physical quantity [t CO₂ yr⁻¹] (stock-difference method, IPCC 2006 Guidelines
+    vol. 4 eq. 2.5; used for project-level and inventory-based accounts):
+
+    .. math:: Q_{CO_2} = \frac{44}{12} \sum_{pixels} \frac{(C_{t_2} - C_{t_1}) A}{t_2 - t_1}
+
+    with C the carbon density [t C ha⁻¹] of each pixel now and at the earlier year.
+    Give the earlier density on the earlier land cover as
+    ``{"landcover": "lc_2015.tif", "values": {"forest": "120 t/ha", …}}``. Every type
+    counts here (a loss is a negative sequestration).
+    """
+
+    spec = replace(
+        CarbonSequestration.spec,
+        method="stock_change",
+        params=(
+            Param("carbon_density", "t / ha", "carbon density (C) now", symbol="C_t2", example="120 t/ha"),
+            Param(
+                "carbon_density_before",
+                "t / ha",
+                "carbon density (C) at the earlier year",
+                symbol="C_t1",
+                example="100 t/ha",
+            ),
+            Param("period", "yr", "years between the two land covers", kinds=("scalar",), example="5 yr"),
+        ),
+        references=(
+            *CarbonSequestration.spec.references,
+            Reference("IPCC 2006 Guidelines for National GHG Inventories", clause="vol. 4 ch. 2, eq. 2.5", year=2006),
+        ),
+        tables=("prices",),
+    )
+
+    @staticmethod
+    def physical(area, carbon_density, carbon_density_before, period):
+        """CO₂ sequestered [t/yr] from the change of carbon density [t C/ha] over ``period`` [yr]."""
+        return (carbon_density - carbon_density_before) * area * _T_PER_HA_M2 / period * CO2_PER_C

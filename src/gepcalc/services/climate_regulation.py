@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Service, ServiceSpec, TableRef, counted
 from gepcalc.units import factor
@@ -132,6 +134,76 @@ class ClimateRegulation(Service):
     ):
         """Electricity equivalent [kWh/yr] of vegetation cooling plus water-surface evaporation."""
         e_pt = counted(included, transpiration_heat * area * hot_days * _KJ_TO_KWH / ac_energy_efficiency_ratio)
+        e_w = counted(water_surface, evaporation_water * area * _MM_M2_TO_M3)  # m³/yr
+        e_we = e_w * water_density * latent_heat_vaporization * _KJ_TO_KWH + humidifier_energy * e_w
+        return e_pt + e_we
+
+
+def _param(name: str) -> Param:
+    return ClimateRegulation.spec.param(name)
+
+
+class ClimateRegulationET(ClimateRegulation):
+    r"""Climate regulation with vegetation cooling from a transpiration (or ET) raster.
+
+    Physical quantity [kWh yr⁻¹]: the EPP term is replaced by the latent heat of the
+    water the vegetation transpires (the physics behind EPP), the water-surface term
+    is as in :class:`ClimateRegulation`:
+
+    .. math::
+
+        E_{pt} = \sum_{pixels} \frac{T_v \cdot A \cdot \rho_w \cdot q}{3600\, r}, \qquad
+        E = E_{pt} + E_{we}
+
+    T_v transpiration depth [mm yr⁻¹] on the days that count: give the transpiration
+    of the days above 26 °C to follow the EPP method's hot-day rule, or the annual
+    total where the profile says so (record which in the account's notes). Use
+    transpiration, not total ET, unless the profile says otherwise: soil evaporation
+    is not vegetation cooling. This variant's form is unconfirmed in the standards'
+    own text (docs/regulating_methods.md §8); the physics is exact.
+    """
+
+    spec = replace(
+        ClimateRegulation.spec,
+        method="evapotranspiration",
+        params=(
+            Param(
+                "transpiration",
+                "mm / yr",
+                "vegetation transpiration on the days counted (e.g. days above 26 °C)",
+                symbol="T_v",
+                example="250 mm/yr",
+            ),
+            *(
+                _param(n)
+                for n in (
+                    "included",
+                    "water_surface",
+                    "evaporation_water",
+                    "ac_energy_efficiency_ratio",
+                    "latent_heat_vaporization",
+                    "water_density",
+                    "humidifier_energy",
+                )
+            ),
+        ),
+    )
+
+    @staticmethod
+    def physical(
+        area,
+        transpiration,
+        included,
+        water_surface,
+        evaporation_water,
+        ac_energy_efficiency_ratio,
+        latent_heat_vaporization,
+        water_density,
+        humidifier_energy,
+    ):
+        """Electricity equivalent [kWh/yr] of transpiration cooling plus water-surface evaporation."""
+        t_v = counted(included, transpiration * area * _MM_M2_TO_M3)  # m³/yr transpired
+        e_pt = t_v * water_density * latent_heat_vaporization * _KJ_TO_KWH / ac_energy_efficiency_ratio
         e_w = counted(water_surface, evaporation_water * area * _MM_M2_TO_M3)  # m³/yr
         e_we = e_w * water_density * latent_heat_vaporization * _KJ_TO_KWH + humidifier_energy * e_w
         return e_pt + e_we
