@@ -6,7 +6,7 @@ import pytest
 import xarray as xr
 
 import gepcalc as gep
-from conftest import SMALL_INPUTS, SMALL_OVERRIDES, sha256
+from conftest import SMALL_INPUTS, SMALL_OVERRIDES, SMALL_SERVICES, sha256
 from gepcalc.account import TIDY_COLUMNS
 
 CO2_PER_C = 44.0095 / 12.011
@@ -22,6 +22,7 @@ def small_account(lc, regions=None, **kw):
         lc,
         regions,
         inputs=SMALL_INPUTS,
+        services=SMALL_SERVICES,
         overrides=SMALL_OVERRIDES,
         year=2020,
         price_year=2020,
@@ -133,6 +134,7 @@ def test_scenarios_side_by_side(small_lc):
     b = gep.account(
         small_lc,
         inputs={**SMALL_INPUTS, "precipitation": "1500 mm/yr"},
+        services=SMALL_SERVICES,
         overrides=SMALL_OVERRIDES,
         year=2020,
         price_year=2020,

@@ -9,7 +9,16 @@ import rasterio
 from rasterio.transform import from_origin
 
 import gepcalc as gep
-from conftest import SHARED, SMALL_CODES, SMALL_INPUTS, SMALL_OVERRIDES, requires_shared, sha256, write_raster
+from conftest import (
+    SHARED,
+    SMALL_CODES,
+    SMALL_INPUTS,
+    SMALL_OVERRIDES,
+    SMALL_SERVICES,
+    requires_shared,
+    sha256,
+    write_raster,
+)
 from gepcalc.carbon import carbon_stock
 from gepcalc.errors import (
     CoefficientTableError,
@@ -26,6 +35,7 @@ from gepcalc.errors import (
 
 def run(lc, **kw):
     kw.setdefault("inputs", SMALL_INPUTS)
+    kw.setdefault("services", SMALL_SERVICES)
     kw.setdefault("overrides", SMALL_OVERRIDES)
     return gep.account(lc, region_name="county", **kw)
 

@@ -138,20 +138,31 @@ def account_cmd(
 
 @app.command()
 def services() -> None:
-    """List the installed services (built-in and plug-ins) with units and sources."""
-    from gepcalc.services import available
+    """List the installed services and their methods: what each computes and which inputs it needs."""
+    from gepcalc.services import available, methods
 
-    t = Table(title="gepcalc services")
+    t = Table(title="gepcalc services (* = default method)")
     t.add_column("id", no_wrap=True)
-    for col in ("指标", "indicator", "category", "method", "quantity", "inputs", "references"):
+    for col in ("指标", "indicator", "category", "method", "quantity", "items", "inputs without a default"):
         t.add_column(col, overflow="fold")
-    for sid, cls in sorted(available().items()):
-        s = cls.spec
-        params = ", ".join(f"{p.name} [{p.unit}]" for p in (*s.params, *s.value_params))
-        refs = "; ".join(r.cite()[:70] for r in s.references)
-        t.add_row(
-            sid, s.name_zh, s.name_en, s.category, s.method, f"{s.quantity_name} [{s.quantity_unit}]", params, refs
-        )
+    for sid in sorted(available()):
+        for i, (name, cls) in enumerate(methods(sid).items()):
+            s = cls.spec
+            needed = ", ".join(
+                f"{p.name} [{p.unit}]"
+                for p in (*s.params, *s.region_params, *s.value_params)
+                if p.default is None and not p.optional
+            )
+            t.add_row(
+                sid if i == 0 else "",
+                s.name_zh if i == 0 else "",
+                s.name_en if i == 0 else "",
+                s.category if i == 0 else "",
+                name + (" *" if i == 0 else ""),
+                f"{s.quantity_name} [{s.quantity_unit}]",
+                ", ".join(s.item_ids()),
+                needed or "-",
+            )
     console.print(t)
 
 
