@@ -302,9 +302,12 @@ def account(
             cls, which, inputs=inputs, tables=loaded, land=land, items=item_ids[cls.spec.id], origins=origins, gaps=gaps
         )
 
-    quantities = {
-        cls.spec.id: _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land) for cls in classes_cls
-    }
+    quantities = {}
+    for cls in classes_cls:
+        q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
+        if "item" in q.dims:  # a service computing all its components keeps the chosen ones
+            q = q.sel(item=list(item_ids[cls.spec.id]))
+        quantities[cls.spec.id] = q
     sums = _zonal_sums(quantities, land, progress)
     _refuse_nan(sums, land, service_ids, gaps)
     area = sums["__area__"]

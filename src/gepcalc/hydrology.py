@@ -806,6 +806,7 @@ def terrain(
     *,
     method: Method = "mfd",
     route_through_holes: bool = True,
+    values_in_holes: bool = False,
 ) -> Terrain:
     """Filled DEM, percent slope and flow accumulation, as InVEST SDR 3.20 derives them.
 
@@ -840,17 +841,23 @@ def terrain(
     route_through_holes
         Route across interior nodata holes (``True``) or let them act as outlets
         as InVEST does (``False``).
+    values_in_holes
+        With ``route_through_holes``, give interior holes the values of the filled
+        (flat, lake-like) surface instead of NaN, so that a DEM with holes yields a
+        value on every cell of the domain.
 
     Returns
     -------
     Terrain
-        ``filled`` [m], ``slope`` [%], ``accumulation`` [cells]; NaN at nodata cells.
+        ``filled`` [m], ``slope`` [%], ``accumulation`` [cells]; NaN at nodata cells
+        (at edge-connected nodata only, with ``values_in_holes``).
     """
     filled, data, routable = _prepare(dem, nodata, route_through_holes)
+    keep = routable if values_in_holes else data
     acc = _accumulate(filled, routable, method)
-    slope_pct = _slope_on(filled, data, cell_size)
-    acc[~data] = np.nan
-    filled[~data] = np.nan
+    slope_pct = _slope_on(filled, keep, cell_size)
+    acc[~keep] = np.nan
+    filled[~keep] = np.nan
     return Terrain(filled, slope_pct, acc)
 
 

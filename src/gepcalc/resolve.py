@@ -297,9 +297,10 @@ def resolve_regional(
             parts.append(v)
             origins.extend({**x, "item": item} for x in o)
         return Resolved(xr.concat(parts, dim=xr.Variable("item", list(items))).assign_coords(item=list(items)), origins)
-    if given is None:
+    if given is None:  # a table constant holds for every region
         r = _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, False, where)
-        given = f"{r.value} {p.unit}"
+        v, _ = _per_region(p, {"all": f"{r.value} {p.unit}"}, land, where)
+        return Resolved(v, r.origin)
     v, o = _per_region(p, given, land, where)
     return Resolved(v, o)
 

@@ -251,7 +251,9 @@ def check_nodata(s: _Setup) -> None:
     ref = _computed(s.cls.physical(area=land.area, **args))
     rasters = [p for p in s.cls.spec.params if isinstance(args[p.name], xr.DataArray) and "y" in args[p.name].dims]
     eco = land.ecosystem.values
-    pixels = [np.argwhere(eco == code)[0] for code in np.unique(eco[eco > 0])]  # one pixel of each type
+    inner = np.zeros_like(eco, dtype=bool)
+    inner[1:-1, 1:-1] = True  # away from the edge, where nodata would be outside the domain of a DEM
+    pixels = [np.argwhere((eco == code) & inner)[0] for code in np.unique(eco[inner & (eco > 0)])]
     for p in rasters:
         for iy, ix in pixels:
             bad = args[p.name].compute().copy()
