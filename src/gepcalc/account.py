@@ -403,10 +403,14 @@ def _on_grid(q, land: Landscape) -> xr.DataArray:
     return q.transpose(..., *template.dims).astype("float64")
 
 
-def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: bool) -> xr.Dataset:
+def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: bool) -> dict[str, xr.DataArray]:
     """Sum every service and the area by region × ecosystem in one pass over the chunks."""
     area = _on_grid(land.area, land)
-    ds = xr.Dataset({**quantities, "__area__": area})
+    # each service keeps its own items: a shared `item` dim would align them all to the union
+    ds = xr.Dataset(
+        {sid: q.rename(item=f"item_{sid}") if "item" in q.dims else q for sid, q in quantities.items()}
+        | {"__area__": area}
+    )
     region = land.region.rename("region")
     eco = land.ecosystem.astype("int32").rename("ecosystem")
     with warnings.catch_warnings():
@@ -429,9 +433,12 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
         else:
             out = out.compute()
     present = out["__area__"].fillna(0.0) > 0
-    out = out.where(present, 0.0)
     out = out.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
-    return out
+    present = present.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
+    return {
+        name: (da.rename({f"item_{name}": "item"}) if f"item_{name}" in da.dims else da).where(present, 0.0)
+        for name, da in out.data_vars.items()
+    }
 
 
 def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict) -> None:

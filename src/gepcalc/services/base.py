@@ -176,14 +176,15 @@ class Service:
     def value_factor(cls) -> float:
         """Factor from the unit ``value()`` returns on the declared units to ``value_unit``.
 
-        Found by calling ``value()`` once on pint quantities of 1, so a value rule
-        that divides (e.g. by a design life) is converted as correctly as a product.
+        Found from the unit ``value()`` returns on pint quantities of 1 (the magnitude
+        is not used: a rule adding two terms gives 2), so a value rule that divides
+        (e.g. by a design life) is converted as correctly as a product.
         """
         ones = {p.name: ureg.Quantity(1.0, p.unit) for p in cls.spec.value_params}
         out = cls.value(ureg.Quantity(1.0, cls.spec.quantity_unit), **ones)
         if not isinstance(out, pint.Quantity):
             raise UnitError(f"value() of {cls.spec.id!r} returned {type(out).__name__} without units")
-        return factor(str(out.units), cls.spec.value_unit) * float(out.magnitude)
+        return factor(str(out.units), cls.spec.value_unit)
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
