@@ -217,7 +217,7 @@ def account(
     *,
     region_field: str | None = None,
     region_name: str | None = None,
-    landcover_classes: str | Path | CoefficientTable | None = None,
+    landcover_classes: str | Path | CoefficientTable | bool | None = None,
     inputs: Mapping[str, Any] | None = None,
     tables: Mapping[str, str | Path | CoefficientTable] | None = None,
     overrides: Mapping[str, Mapping[Any, Mapping[str, Any]]] | None = None,
@@ -245,7 +245,9 @@ def account(
     region_name
         Name of the single region when ``regions`` is None.
     landcover_classes
-        Land-cover → ecosystem mapping table (default: the profile's, ``landcover_igbp``).
+        Land-cover → ecosystem mapping table (default: the profile's, ``landcover_igbp``);
+        False: no mapping, every pixel is of one type ``"all"`` (parameters then come
+        per land-cover code, e.g. from an InVEST biophysical table).
     inputs
         Service inputs by parameter name (``"precipitation": "1430 mm/yr"``), or
         ``"service.param"`` for one service only.  Values may be scalars with units,
@@ -287,7 +289,7 @@ def account(
     inputs = dict(inputs or {})
     land = build_landscape(
         landcover,
-        classes=landcover_classes or prof.landcover_classes,
+        classes=None if landcover_classes is False else (landcover_classes or prof.landcover_classes),
         regions=regions,
         region_field=region_field,
         region_name=region_name,
@@ -513,8 +515,8 @@ def _assemble(
         method=("service", [c.spec.method for c in classes_cls]),
         item_zh=("item", [names[i][0] for i in ds["item"].values]),
         item_en=("item", [names[i][1] for i in ds["item"].values]),
-        ecosystem_zh=("ecosystem", [et.data.at[e, "name_zh"] for e in land.ecosystem_ids]),
-        ecosystem_en=("ecosystem", [et.data.at[e, "name_en"] for e in land.ecosystem_ids]),
+        ecosystem_zh=("ecosystem", [et.data["name_zh"].get(e, "全部") for e in land.ecosystem_ids]),
+        ecosystem_en=("ecosystem", [et.data["name_en"].get(e, "all") for e in land.ecosystem_ids]),
     )
     ds = ds.expand_dims(scenario=[scenario], year=[year if year is not None else -1])
     ds = ds.transpose("service", "item", "region", "ecosystem", "scenario", "year")
