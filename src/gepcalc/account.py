@@ -413,20 +413,27 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
         {sid: q.rename(item=f"item_{sid}") if "item" in q.dims else q for sid, q in quantities.items()}
         | {"__area__": area}
     )
-    region = land.region.rename("region")
-    eco = land.ecosystem.astype("int32").rename("ecosystem")
+    n_reg, n_eco = len(land.region_names), len(land.ecosystem_ids)
+    # One integer grouper (region × ecosystem cell) instead of two: flox then skips factorising
+    # the pair per chunk, a quarter of the account's time on 4000² rasters. Outside any region
+    # or on nodata the code is 0, which is not an expected group and is left out.
+    cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
+    cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0).rename("cell")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=RuntimeWarning)
         # No fill_value: flox would also write it over groups whose pixels are all NaN
         # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
         out = xarray_reduce(
             ds,
-            region,
-            eco,
+            cell,
             func="sum",
             skipna=False,  # a NaN must surface as an error, not vanish from the sum
-            expected_groups=(np.arange(1, len(land.region_names) + 1), np.arange(1, len(land.ecosystem_ids) + 1)),
+            expected_groups=np.arange(1, n_reg * n_eco + 1),
         )
+        out = out.assign_coords(
+            region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
+        )
+        out = out.set_index(cell=["region", "ecosystem"]).unstack("cell")
         if progress:
             from gepcalc.progress import RichProgress
 

@@ -14,9 +14,7 @@ import pandas as pd
 from flox.xarray import xarray_reduce
 
 from gepcalc.io import Chunks
-from gepcalc.landscape import Landscape, build_landscape
-from gepcalc.resolve import resolve
-from gepcalc.services.base import Param
+from gepcalc.landscape import Landscape, _map_codes, build_landscape, check_classes
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import factor
 
@@ -92,17 +90,12 @@ def carbon_stock(
         landcover, classes=None, regions=regions, region_field=region_field, region_name=region_name, chunks=chunks
     )
     table = _pools_table(pools)
-    dens = {}
-    for p in POOLS:
-        r = resolve(
-            Param(p, "t / ha", f"carbon pool {p}", kinds=("per_ecosystem",)),
-            "carbon_stock",
-            inputs={p: table},
-            tables={},
-            land=land,
-        )
-        dens[p] = r.value
-    density = stock_density(*(dens[p] for p in POOLS))
+    check_classes(land.class_counts, table, raster=land.source, nodata=land.landcover.attrs.get("nodata"))
+    # the pools are summed per code first, so each pixel needs one look-up instead of four
+    per_code = stock_density(*(table.values_in(p, "t / ha") for p in POOLS))
+    keys = np.asarray(per_code.index, dtype="int64")
+    order = np.argsort(keys)
+    density = _map_codes(land.landcover, keys[order], per_code.to_numpy(dtype="float64")[order], fill=np.nan)
     stock = (density * land.area * _T_PER_HA_M2).where(land.ecosystem > 0, 0.0).rename("stock")
     out = xarray_reduce(
         stock,

@@ -99,6 +99,10 @@ def count_classes(codes: xr.DataArray, mask: xr.DataArray | None = None) -> pd.S
 
     def block_counts(block, mblock=None):
         vals = block if mblock is None else block[mblock]
+        if vals.dtype in (np.uint8, np.uint16):  # a histogram is ~10x faster than np.unique's sort
+            c = np.bincount(vals.ravel(), minlength=1)
+            u = np.flatnonzero(c)
+            return pd.Series(c[u], index=u.astype(vals.dtype))
         u, c = np.unique(vals, return_counts=True)
         return pd.Series(c, index=u)
 
@@ -130,12 +134,19 @@ def _map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) 
     keys = np.asarray(keys)
     values = np.asarray(values)
 
+    out_dtype = np.result_type(values, np.asarray(fill))
+
     def f(block):
+        if block.dtype in (np.uint8, np.uint16):  # direct look-up table: one gather instead of a binary search
+            lut = np.full(np.iinfo(block.dtype).max + 1, fill, dtype=out_dtype)
+            ok = (keys >= 0) & (keys <= np.iinfo(block.dtype).max)
+            lut[keys[ok].astype("int64")] = values[ok]
+            return lut[block]
         idx = np.clip(np.searchsorted(keys, block), 0, len(keys) - 1)
         hit = keys[idx] == block
         return np.where(hit, values[idx], fill)
 
-    return xr.apply_ufunc(f, codes, dask="parallelized", output_dtypes=[np.result_type(values, np.asarray(fill))])
+    return xr.apply_ufunc(f, codes, dask="parallelized", output_dtypes=[out_dtype])
 
 
 def ecosystem_codes(lc: xr.DataArray, mapping: CoefficientTable, eco_ids: list[str]) -> xr.DataArray:
