@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pint
+import rasterio
 import xarray as xr
 from flox.xarray import xarray_reduce
 
@@ -34,7 +35,12 @@ from gepcalc.profiles import Profile, load_profile
 from gepcalc.resolve import arguments
 from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
+from gepcalc.terrain import clear_cache
 from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label
+
+#: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
+#: of every input raster and added over 100 MB on 4000² accounts without making them faster
+GDAL_CACHE_MB = 64
 
 TIDY_COLUMNS = [
     "region",
@@ -419,28 +425,44 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
     # or on nodata the code is 0, which is not an expected group and is left out.
     cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
     cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0).rename("cell")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        # No fill_value: flox would also write it over groups whose pixels are all NaN
-        # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
-        out = xarray_reduce(
-            ds,
-            cell,
-            func="sum",
-            skipna=False,  # a NaN must surface as an error, not vanish from the sum
-            expected_groups=np.arange(1, n_reg * n_eco + 1),
-        )
-        out = out.assign_coords(
-            region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
-        )
-        out = out.set_index(cell=["region", "ecosystem"]).unstack("cell")
-        if progress:
-            from gepcalc.progress import RichProgress
+    # Sum one band of chunk rows at a time and add the bands: dask would otherwise compute the
+    # per-pixel inputs of every chunk before the reductions consume them, so memory grew with
+    # the raster (2.8 GB for twelve services on 4000², docs/benchmarks.md); per band it is bounded.
+    rows = np.cumsum((0, *cell.chunks[0])) if cell.chunks else np.array([0, cell.sizes["y"]])
+    step = max(1, len(rows) // 4)
+    bands = [slice(int(rows[i]), int(rows[min(i + step, len(rows) - 1)])) for i in range(0, len(rows) - 1, step)]
+    total = None
+    bar = None
+    if progress:
+        from gepcalc.progress import RichProgress
 
-            with RichProgress("computing account"):
-                out = out.compute()
-        else:
-            out = out.compute()
+        bar = RichProgress("computing account")
+        bar.__enter__()
+    try:
+        with warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            for band in bands:
+                # No fill_value: flox would also write it over groups whose pixels are all NaN
+                # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
+                part = xarray_reduce(
+                    ds.isel(y=band),
+                    cell.isel(y=band),
+                    func="sum",
+                    skipna=False,  # a NaN must surface as an error, not vanish from the sum
+                    expected_groups=np.arange(1, n_reg * n_eco + 1),
+                ).compute()
+                # a group without pixels in this band is 0 (flox gives NaN or 0); a NaN where there
+                # are pixels is a missing input and stays NaN through the addition
+                part = part.where(part["__area__"].fillna(0.0) > 0, 0.0)
+                total = part if total is None else total + part
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+        clear_cache()
+    out = total.assign_coords(
+        region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
+    )
+    out = out.set_index(cell=["region", "ecosystem"]).unstack("cell")
     present = out["__area__"].fillna(0.0) > 0
     out = out.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
     present = present.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)

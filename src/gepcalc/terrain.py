@@ -11,9 +11,12 @@ the DEM, not the chunk size: about 60 bytes per cell.
 
 from __future__ import annotations
 
+import threading
+
 import dask.array as dsa
 import numpy as np
 import xarray as xr
+from dask.base import tokenize
 
 from gepcalc import hydrology
 from gepcalc.errors import InputFileError
@@ -45,6 +48,16 @@ def _routed(block: np.ndarray, size: float, what: str, l_max: float) -> np.ndarr
     return hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
 
 
+#: whole-grid routing results of the account being computed, by graph token (see :func:`routed`)
+_CACHE: dict[str, np.ndarray] = {}
+_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget routed grids (the account calls this when it is done)."""
+    _CACHE.clear()
+
+
 def routed(dem, what: str, area=None, l_max: float = hydrology.L_MAX):
     """``slope`` [%], ``accumulation`` [cells] or ``ls`` [-] of a DEM [m].
 
@@ -52,11 +65,27 @@ def routed(dem, what: str, area=None, l_max: float = hydrology.L_MAX):
     "fill nodata"); nodata connected to the raster edge stays NaN. On a DataArray
     the result is lazy and chunked like the DEM; on plain or pint arrays (tests,
     the conformance kit) it is computed at once, the cell size taken from ``area``.
+
+    The lazy result's chunks do not depend on the DEM's chunks in the task graph:
+    the first chunk asked for routes the whole DEM (reading it then) and keeps the
+    grid in a small cache keyed by the graph's token, and the other chunks are
+    slices of it. So an account summed band by band routes once, and the routing
+    does not run while the chunks of every other input are held in memory.
     """
     if isinstance(dem, xr.DataArray):
         size = cell_size(dem)
         data = dem.data if isinstance(dem.data, dsa.Array) else dsa.from_array(dem.data)
-        out = data.rechunk(-1).map_blocks(_routed, size, what, l_max, dtype="float64").rechunk(data.chunks)
+        token = tokenize(data, what, l_max, size)
+
+        def block(block_info=None):
+            loc = block_info[None]["array-location"]
+            with _LOCK:  # two threads asking at once must not both route the grid
+                if token not in _CACHE:
+                    full = np.asarray(data.compute(scheduler="synchronous"), dtype="float64")
+                    _CACHE[token] = _routed(full, size, what, l_max)
+            return _CACHE[token][loc[0][0] : loc[0][1], loc[1][0] : loc[1][1]]
+
+        out = dsa.map_blocks(block, chunks=data.chunks, dtype="float64", name=f"routed-{what}-{token}")
         return dem.copy(data=out).rename(what)
     z = np.asarray(strip(dem, "m"), dtype="float64")
     size = float(np.sqrt(np.mean(strip(area, "m**2"))))
