@@ -1,12 +1,13 @@
 """Terrain for services: slope, flow accumulation and LS from a DEM raster, lazily.
 
 Flow routing is global (a cell's upslope area can reach across the whole raster),
-so the DEM is routed as one array inside a single dask task (the kernels in
-:mod:`gepcalc.hydrology` are numba-compiled; 4000 × 4000 cells take about 8 s and
-under 1 GB). The results are rechunked like the DEM, so the rest of the account
-stays chunked; the task runs only when the account computes, once however many
-services use it (dask merges identical tasks). Memory for this step grows with
-the DEM, not the chunk size: about 60 bytes per cell.
+so the DEM is routed as one array (the kernels in :mod:`gepcalc.hydrology` are
+numba-compiled; 4000 × 4000 cells take about 8 s and under 1 GB) when the account
+first asks for a chunk of the result; the grid is kept for the rest of the account
+and the chunks are slices of it, so the rest of the account stays chunked and the
+routing runs once however many services and bands use it. Memory for this step
+grows with the DEM, not the chunk size: about 60 bytes per cell while routing,
+8 bytes per cell kept.
 """
 
 from __future__ import annotations
