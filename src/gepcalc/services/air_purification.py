@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
-from gepcalc.services.base import Item, Reference, Service, ServiceSpec, capped
-from gepcalc.services.water_purification import emission_load, pollutant_params, removal, treatment_cost
+from gepcalc.services.base import Item, Service
+from gepcalc.services.water_purification import WaterPurification, emission_load, pollutant_params
 
 ITEMS = (
     Item("so2", "二氧化硫", "sulphur dioxide (SO₂)"),
@@ -18,7 +17,7 @@ ITEMS = (
 )
 
 
-class AirPurification(Service):
+class AirPurification(WaterPurification):
     """Air purification: pollutants absorbed or retained by vegetation, capped by the emission load.
 
     Physical quantity per pollutant j [t yr⁻¹] (MEE 2020 guide, air purification;
@@ -31,34 +30,18 @@ class AirPurification(Service):
     PM2.5 and fluoride where the profile lists them. Value = Σ_j Q_j × treatment cost_j.
     """
 
-    spec = ServiceSpec(
+    spec = replace(
+        WaterPurification.spec,
         id="air_purification",
         name_zh="空气净化",
         name_en="Air purification",
-        category="regulating",
-        quantity_unit="t / yr",
         quantity_name="air pollutant removed",
-        method="capacity_and_load",
         items=ITEMS,
         default_items=("so2", "nox", "dust"),
         params=pollutant_params("air_purification"),
         region_params=(emission_load("air-pollutant"),),
-        value_params=(treatment_cost(),),
-        references=(
-            MEE_2020,
-            NDRC_2022,
-            OUYANG_2013,
-            Reference("国家计委 等. 排污费征收标准管理办法 (pollution-charge rates used as treatment cost)", year=2003),
-        ),
         tables=("air_purification", "prices"),
     )
-
-    physical = staticmethod(removal)
-
-    @staticmethod
-    def regional(quantity, area, emission_load):
-        """min(emission, Σ uptake capacity) per region and pollutant, shared among types by capacity."""
-        return capped(quantity, emission_load)
 
 
 class AirPurificationCapacity(AirPurification):
