@@ -15,6 +15,7 @@ pandas tables; money can be shown in CNY, 万元 or 亿元.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -432,14 +433,11 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
     step = max(1, len(rows) // 4)
     bands = [slice(int(rows[i]), int(rows[min(i + step, len(rows) - 1)])) for i in range(0, len(rows) - 1, step)]
     total = None
-    bar = None
-    if progress:
-        from gepcalc.progress import RichProgress
+    from gepcalc.progress import RichProgress
 
-        bar = RichProgress("computing account")
-        bar.__enter__()
+    bar = RichProgress("computing account") if progress else contextlib.nullcontext()
     try:
-        with warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        with bar, warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
             warnings.simplefilter("ignore", category=RuntimeWarning)
             for band in bands:
                 # No fill_value: flox would also write it over groups whose pixels are all NaN
@@ -456,8 +454,6 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
                 part = part.where(part["__area__"].fillna(0.0) > 0, 0.0)
                 total = part if total is None else total + part
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
         clear_cache()
     out = total.assign_coords(
         region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))

@@ -1093,8 +1093,8 @@ def soil_retention(r: ArrayLike, k: ArrayLike, ls: ArrayLike, c: ArrayLike, p: A
     numpy.ndarray
         Retained soil [t ha⁻¹ yr⁻¹].
     """
-    rkls = np.asarray(r, dtype=np.float64) * k * ls
-    return rkls - rkls * (np.asarray(c, dtype=np.float64) * p)
+    rkls = r * k * ls  # plain arithmetic: works on arrays, lazy DataArrays and pint quantities alike
+    return rkls - rkls * (c * p)
 
 
 # ---------------------------------------------------------------------------

@@ -198,13 +198,8 @@ def _on_other_landcover(p: Param, service_id: str, given: Mapping, tables, land:
     """``{"landcover": raster[, "values": {...}, "unit": ...]}``: per-type values on another land cover."""
     if not pixels:
         raise MissingInputError(f"{where}: a land-cover raster cannot be used for a value parameter")
-    inner = {k: v for k, v in given.items() if k != "landcover"}
-    if inner:
-        r = resolve(p, service_id, inputs={p.name: inner}, tables=tables, land=land, pixels=False)
-    elif p.default is not None:
-        r = _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, False, where)
-    else:
-        raise MissingInputError(f"{where}: give per-ecosystem 'values' with the land cover {given['landcover']!r}")
+    inner = {k: v for k, v in given.items() if k != "landcover"}  # values given with it, else the table's
+    r = resolve(p, service_id, inputs={p.name: inner} if inner else {}, tables=tables, land=land, pixels=False)
     codes = land.ecosystem_of(given["landcover"])
     lut = np.broadcast_to(np.asarray(getattr(r.value, "values", r.value), dtype="float64"), len(land.ecosystem_ids))
     src = given["landcover"] if not isinstance(given["landcover"], xr.DataArray) else "DataArray"

@@ -40,17 +40,17 @@ def cell_size(da: xr.DataArray) -> float:
     return dx
 
 
-def _routed(block: np.ndarray, size: float, what: str, l_max: float) -> np.ndarray:
+def _routed(block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float) -> dict[str, np.ndarray]:
+    """The requested products of one routing of the whole DEM."""
     t = hydrology.terrain(block, size, values_in_holes=True)
-    if what == "slope":
-        return t.slope
-    if what == "accumulation":
-        return t.accumulation
-    return hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
+    products = {"slope": t.slope, "accumulation": t.accumulation}
+    if "ls" in whats:
+        products["ls"] = hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
+    return {w: products[w] for w in whats}
 
 
 #: whole-grid routing results of the account being computed, by graph token (see :func:`routed`)
-_CACHE: dict[str, np.ndarray] = {}
+_CACHE: dict[str, dict[str, np.ndarray]] = {}
 _LOCK = threading.Lock()
 
 
@@ -59,13 +59,14 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def routed(dem, what: str, area=None, l_max: float = hydrology.L_MAX):
-    """``slope`` [%], ``accumulation`` [cells] or ``ls`` [-] of a DEM [m].
+def routed(dem, what: str | tuple[str, ...], area=None, l_max: float = hydrology.L_MAX):
+    """``slope`` [%], ``accumulation`` [cells] or ``ls`` [-] of a DEM [m]; a tuple of names gives a tuple.
 
     Interior nodata holes are routed through as flat lakes and get values (they
     "fill nodata"); nodata connected to the raster edge stays NaN. On a DataArray
     the result is lazy and chunked like the DEM; on plain or pint arrays (tests,
     the conformance kit) it is computed at once, the cell size taken from ``area``.
+    Ask for several products in one call: they come from one routing.
 
     The lazy result's chunks do not depend on the DEM's chunks in the task graph:
     the first chunk asked for routes the whole DEM (reading it then) and keeps the
@@ -73,21 +74,28 @@ def routed(dem, what: str, area=None, l_max: float = hydrology.L_MAX):
     slices of it. So an account summed band by band routes once, and the routing
     does not run while the chunks of every other input are held in memory.
     """
+    whats = (what,) if isinstance(what, str) else tuple(what)
     if isinstance(dem, xr.DataArray):
         size = cell_size(dem)
         data = dem.data if isinstance(dem.data, dsa.Array) else dsa.from_array(dem.data)
-        token = tokenize(data, what, l_max, size)
+        token = tokenize(data, whats, l_max, size)
 
-        def block(block_info=None):
+        def block(name, block_info=None):
             loc = block_info[None]["array-location"]
             with _LOCK:  # two threads asking at once must not both route the grid
                 if token not in _CACHE:
                     full = np.asarray(data.compute(scheduler="synchronous"), dtype="float64")
-                    _CACHE[token] = _routed(full, size, what, l_max)
-            return _CACHE[token][loc[0][0] : loc[0][1], loc[1][0] : loc[1][1]]
+                    _CACHE[token] = _routed(full, size, whats, l_max)
+            return _CACHE[token][name][loc[0][0] : loc[0][1], loc[1][0] : loc[1][1]]
 
-        out = dsa.map_blocks(block, chunks=data.chunks, dtype="float64", name=f"routed-{what}-{token}")
-        return dem.copy(data=out).rename(what)
-    z = np.asarray(strip(dem, "m"), dtype="float64")
-    size = float(np.sqrt(np.mean(strip(area, "m**2"))))
-    return _routed(z, size, what, l_max)
+        out = tuple(
+            dem.copy(
+                data=dsa.map_blocks(block, w, chunks=data.chunks, dtype="float64", name=f"routed-{w}-{token}")
+            ).rename(w)
+            for w in whats
+        )
+    else:
+        z = np.asarray(strip(dem, "m"), dtype="float64")
+        products = _routed(z, float(np.sqrt(np.mean(strip(area, "m**2")))), whats, l_max)
+        out = tuple(products[w] for w in whats)
+    return out[0] if isinstance(what, str) else out

@@ -100,7 +100,7 @@ def _field(landcover: xr.DataArray, seed: int) -> np.ndarray:
     return 1.0 + 0.4 * np.sin(0.7 * xx + 1.3 * seed) * np.cos(0.5 * yy + 0.7 * seed)
 
 
-def _example(p: Param, service_id: str):
+def _example(p: Param):
     if p.example is None:
         return None
     return Q_(p.example) if isinstance(p.example, str) else p.example
@@ -111,7 +111,7 @@ def kit_inputs(cls: type[Service], landcover: xr.DataArray, items: tuple[str, ..
     out: dict[str, Any] = {}
     sid = cls.spec.id
     for n, p in enumerate((*cls.spec.params, *cls.spec.region_params, *cls.spec.value_params)):
-        ex = _example(p, sid)
+        ex = _example(p)
         if ex is None:
             continue
         if p in cls.spec.region_params:
@@ -202,7 +202,7 @@ def check_units(s: _Setup) -> None:
     grid = np.ones(shape)
     kwargs = {}
     for n, p in enumerate(spec.params):
-        ex = _example(p, spec.id)
+        ex = _example(p)
         mag = ex.to(p.unit).magnitude if ex is not None else 1.0
         arr = Q_(mag * (1.0 + 0.3 * np.sin(np.arange(grid.size).reshape(shape) + n)), p.unit)
         if p.per_item:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gepcalc import hydrology
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, counted, strip
 from gepcalc.terrain import routed
@@ -152,8 +153,8 @@ class SoilRetention(Service):
     def physical(area, dem, erosivity, erodibility, cover_factor, practice_factor, included, l_max):
         """Erosion prevented [t/yr] = R·K·LS·(1 − C·P) [t/ha/yr] × area."""
         ls = routed(dem, "ls", area, l_max=float(np.mean(strip(l_max, "dimensionless"))))
-        rkls = erosivity * erodibility * ls
-        return counted(included, rkls * (1 - cover_factor * practice_factor) * area * _T_PER_HA_M2)
+        retained = hydrology.soil_retention(erosivity, erodibility, ls, cover_factor, practice_factor)
+        return counted(included, retained * area * _T_PER_HA_M2)
 
     @staticmethod
     def value(

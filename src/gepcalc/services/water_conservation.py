@@ -89,9 +89,9 @@ def _wy(name: str, column: str, description: str, **kw) -> Param:
     return Param(name, kw.pop("unit", "dimensionless"), description, TableRef("water_yield", column), **kw)
 
 
-def _budyko(precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, z):
+def _budyko(precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, seasonality):
     """Water yield [mm/yr] per pixel (InVEST 3.20 Annual Water Yield), lazily on DataArrays."""
-    args = (precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, z)
+    args = (precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, seasonality)
     units = ("mm/yr", "mm/yr", "", "mm", "mm", "", "", "")
     mags = [strip(a, u) if u else strip(a, "dimensionless") for a, u in zip(args, units, strict=True)]
     if any(isinstance(m, xr.DataArray) for m in mags):
@@ -211,33 +211,16 @@ class WaterConservationRetention(WaterConservationBudyko):
     )
 
     @staticmethod
-    def physical(
-        area,
-        precipitation,
-        reference_et,
-        crop_coefficient,
-        root_depth,
-        restricting_depth,
-        pawc,
-        vegetated,
-        seasonality,
-        included,
-        dem,
-        soil_depth,
-        ksat,
-        velocity_coefficient,
-    ):
-        """Water retained [m³/yr] = correction × Y × area."""
-        y = _budyko(
-            precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, seasonality
-        )
-        acc, slope = routed(dem, "accumulation", area), routed(dem, "slope", area)
+    def physical(area, dem, soil_depth, ksat, velocity_coefficient, included, **budyko):
+        """Water retained [m³/yr] = correction × Y × area (``budyko``: the parameters of the yield)."""
+        y = _budyko(**budyko)
+        acc, slope = routed(dem, ("accumulation", "slope"), area)  # one routing for both
         args = (y, velocity_coefficient, acc, slope, soil_depth, ksat)
         mags = [strip(a, u) for a, u in zip(args, ("mm/yr", "", "", "", "mm", "mm/d"), strict=True)]
         if any(isinstance(m, xr.DataArray) for m in mags):
             wr = xr.apply_ufunc(_retention, *mags, dask="parallelized", output_dtypes=["float64"])
         else:
-            wr = attach(_retention(*mags), "mm / yr", precipitation)
+            wr = attach(_retention(*mags), "mm / yr", budyko["precipitation"])
         return counted(included, wr * area * _MM_M2_TO_M3)
 
 
