@@ -29,15 +29,28 @@ import xarray as xr
 from flox.xarray import xarray_reduce
 
 from gepcalc import services as registry
-from gepcalc.errors import CoefficientTableError, NodataError
+from gepcalc.errors import CoefficientTableError, LineError, MissingInputError, NodataError
 from gepcalc.io import Chunks
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
+from gepcalc.lines import (
+    UNALLOCATED,
+    LinesLand,
+    ValuedLines,
+    allocation_weights,
+    as_frame,
+    compare_reported,
+    line_arrays,
+    provenance,
+    read_lines,
+    value_lines,
+)
 from gepcalc.profiles import Profile, load_profile
 from gepcalc.resolve import arguments
+from gepcalc.rules import apply_rules
 from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.terrain import clear_cache
-from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label
+from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label, ureg
 
 #: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
 #: of every input raster and added over 100 MB on 4000² accounts without making them faster
@@ -56,6 +69,7 @@ TIDY_COLUMNS = [
     "year",
     "price_year",
     "scenario",
+    "profile",
 ]
 
 
@@ -68,14 +82,28 @@ class Account:
         ``quantity`` [each service's unit], ``value`` [CNY/yr], ``area`` [m²].
     sources : pandas.DataFrame
         Every coefficient and input used: service, parameter, table, row, value, source, status.
+    lines : pandas.DataFrame
+        Every statistics or reported line: quantity and its source, price and its source, value.
+    adjustments : pandas.DataFrame
+        The profile's double-counting and outside-region rules where they changed a value.
     notes : list of str
         What the user should know (nodata left out, price years, unconfirmed values).
     """
 
-    def __init__(self, data: xr.Dataset, sources: pd.DataFrame | None = None, notes: Sequence[str] = ()):
+    def __init__(
+        self,
+        data: xr.Dataset,
+        sources: pd.DataFrame | None = None,
+        notes: Sequence[str] = (),
+        *,
+        lines: pd.DataFrame | None = None,
+        adjustments: pd.DataFrame | None = None,
+    ):
         self.data = data
         self.sources = sources if sources is not None else pd.DataFrame()
         self.notes = list(notes)
+        self.lines = lines if lines is not None else pd.DataFrame()
+        self.adjustments = adjustments if adjustments is not None else pd.DataFrame()
 
     def __repr__(self) -> str:
         gep = self.gep("亿元")
@@ -122,9 +150,9 @@ class Account:
                 ok = exists.to_dataframe(name="ok").reset_index()
                 df = df.merge(ok[["service", "item", "ok"]], on=["service", "item"])
                 df = df[df.pop("ok")].reset_index(drop=True)
-            svc = ds[["name_zh", "name_en", "category", "quantity_unit"]].to_dataframe().reset_index()
-            svc["quantity_unit"] = [unit_label(u) for u in svc["quantity_unit"]]
-            df = df.merge(svc[["service", "name_zh", "name_en", "category", "quantity_unit"]], on="service")
+            svc = ds[["name_zh", "name_en", "category"]].to_dataframe().reset_index()
+            df = df.merge(svc[["service", "name_zh", "name_en", "category"]], on="service")
+            df["quantity_unit"] = _unit_labels(ds, df, "item" in dims)
             if "item" in dims:
                 zh = dict(zip(ds["item"].values, ds["item_zh"].values, strict=True))
                 en = dict(zip(ds["item"].values, ds["item_en"].values, strict=True))
@@ -172,13 +200,15 @@ class Account:
             .to_dataframe()
             .reset_index()
         )
-        df = df[(df["area"] > 0) & df["quantity"].notna()]
-        units = dict(zip(ds["service"].values, ds["quantity_unit"].values, strict=True))
+        from_lines = df["service"].map(dict(zip(ds["service"].values, ds["basis"].values, strict=True))) == "lines"
+        shown = (df["area"] > 0) & ~from_lines | from_lines & ((df["quantity"] != 0) | (df["value"] != 0))
+        df = df[shown & df["quantity"].notna()]
         cats = dict(zip(ds["service"].values, ds["category"].values, strict=True))
-        df["quantity_unit"] = df["service"].map(lambda s: unit_label(units[s]))
+        df["quantity_unit"] = _unit_labels(ds, df, True)
         df["category"] = df["service"].map(cats)
         df["value_unit"] = unit_label(f"{value_unit} / yr")
         df["price_year"] = ds.attrs.get("price_year")
+        df["profile"] = ds.attrs.get("profile", "")
         return df[TIDY_COLUMNS].reset_index(drop=True)
 
     def summary(self, unit: str = "亿元") -> pd.DataFrame:
@@ -189,7 +219,9 @@ class Account:
     # -- combining ------------------------------------------------------------------------
     def sel(self, **indexers) -> Account:
         """A sub-account, e.g. ``acct.sel(region=["A", "B"])`` (values are not recomputed)."""
-        return Account(self.data.sel(**indexers), self.sources, self.notes)
+        return Account(
+            self.data.sel(**indexers), self.sources, self.notes, lines=self.lines, adjustments=self.adjustments
+        )
 
     # -- exports --------------------------------------------------------------------------
     def to_csv(self, path: str | Path, value_unit: str = "CNY") -> Path:
@@ -206,26 +238,54 @@ class Account:
         return write_excel(self, Path(path), value_unit)
 
 
+def _unit_labels(ds: xr.Dataset, df: pd.DataFrame, per_item: bool) -> list[str]:
+    """Quantity unit of each row of ``df`` (its service and, if ``per_item``, item; else the only item)."""
+    table = ds["item_unit"].transpose("service", "item").values
+    by_pair = {
+        (s, i): table[a, b]
+        for a, s in enumerate(ds["service"].values)
+        for b, i in enumerate(ds["item"].values)
+        if table[a, b]
+    }
+    single = {}
+    for (s, _), u in by_pair.items():
+        single[s] = u if single.get(s, u) == u else None
+    out = []
+    for r in df.itertuples():
+        u = by_pair.get((r.service, r.item)) if per_item else single.get(r.service)
+        out.append(unit_label(u) if u else "")
+    return out
+
+
 def concat(accounts: Iterable[Account]) -> Account:
     """Put accounts of several scenarios or years side by side (same services and regions)."""
     accounts = list(accounts)
     data = xr.combine_by_coords([a.data for a in accounts], combine_attrs="drop_conflicts")
+    if len({int(y) for a in accounts for y in a.data["year"].values}) > 1 and all(
+        a.data.sizes["year"] == 1 and int(a.data.attrs.get("price_year", -1)) == int(a.data["year"].values[0])
+        for a in accounts
+    ):  # each year at its own prices: gepcalc.deflators can still deflate the combined account
+        data.attrs["price_basis"] = "current"
     sources = pd.concat([a.sources for a in accounts], ignore_index=True).drop_duplicates()
     notes = list(dict.fromkeys(n for a in accounts for n in a.notes))
-    return Account(data, sources, notes)
+    lines = pd.concat([a.lines for a in accounts], ignore_index=True)
+    adjustments = pd.concat([a.adjustments for a in accounts], ignore_index=True)
+    return Account(data, sources, notes, lines=lines, adjustments=adjustments)
 
 
 # -- building ---------------------------------------------------------------------------------
 
 
 def account(
-    landcover,
+    landcover=None,
     regions=None,
     *,
     region_field: str | None = None,
     region_name: str | None = None,
     landcover_classes: str | Path | CoefficientTable | bool | None = None,
     inputs: Mapping[str, Any] | None = None,
+    lines: str | Path | pd.DataFrame | Sequence[str | Path | pd.DataFrame] | None = None,
+    statistics: Mapping[str, Any] | None = None,
     tables: Mapping[str, str | Path | CoefficientTable] | None = None,
     overrides: Mapping[str, Mapping[Any, Mapping[str, Any]]] | None = None,
     services: Sequence[str | type[Service]] | None = None,
@@ -234,6 +294,8 @@ def account(
     profile: str | Path | Profile = "mee-2020",
     year: int | None = None,
     price_year: int | None = None,
+    price_index: str | None = None,
+    price_region: str = "national",
     scenario: str = "baseline",
     title: str = "",
     chunks: Chunks = True,
@@ -244,7 +306,8 @@ def account(
     Parameters
     ----------
     landcover
-        Land-cover raster (path or DataArray with CRS) of integer class codes.
+        Land-cover raster (path or DataArray with CRS) of integer class codes; None for an
+        account made of lines only (every service given by ``lines``/``statistics``).
     regions
         Region polygons (file or GeoDataFrame); None = the whole raster.
     region_field
@@ -259,6 +322,14 @@ def account(
         Service inputs by parameter name (``"precipitation": "1430 mm/yr"``), or
         ``"service.param"`` for one service only.  Values may be scalars with units,
         ``{"raster": path, "unit": ...}``, or ``{ecosystem: value, ...}``.
+    lines
+        Reported quantities (CSV/Excel/DataFrame, or a list): region, service, item, quantity,
+        unit, source, optional price/price_unit/price_source, value (reported), ecosystem,
+        origin (see :mod:`gepcalc.lines`).  A service with lines takes its quantity from them
+        instead of rasters; statistics services (provisioning, cultural) always do.
+    statistics
+        A statistics service's own table by service id, e.g. ``{"recreation": "sites.csv"}``
+        (turned into lines by the service: ``to_lines``).
     tables
         Replacement tables by name (a path, or a loaded table); a CSV without a
         TOML sidecar takes the replaced table's metadata.
@@ -277,6 +348,10 @@ def account(
         Profile name or file fixing services and default tables.
     year, price_year, scenario
         Accounting year, price base year, scenario label (recorded in every output).
+    price_index, price_region
+        Bring every price of the tables to ``price_year`` prices with this index of the
+        ``deflators`` table (``"cpi"``, ``"ppi"``, ``"agri_ppi"``; region ``"national"`` or
+        ``"zhejiang"``); None uses the prices as they are and notes their years.
     chunks
         Raster chunking; the result does not depend on it.
     progress
@@ -285,63 +360,132 @@ def account(
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     chosen_methods = {**prof.methods, **(methods or {})}
     chosen_items = {**prof.items, **(items or {})}
-    # unknown ids, methods, items and bad tables fail before any raster work
+    # unknown ids, methods, items, bad tables and bad lines fail before any raster work
     classes_cls = [
         check_service(s) if isinstance(s, type) else registry.get(s, chosen_methods.get(s))
         for s in (services or prof.services)
     ]
-    service_ids = [c.spec.id for c in classes_cls]
-    item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in classes_cls}
+    by_id = {c.spec.id: c for c in classes_cls}
+    all_lines = _gather_lines(lines, statistics, by_id)
+    notes: list[str] = []
+    classes_cls, all_lines = _with_lines(
+        classes_cls, all_lines, explicit=services is not None, profile=prof, notes=notes
+    )
+    by_id = {c.spec.id: c for c in classes_cls}
+    line_ids = set(all_lines["service"]) if len(all_lines) else set()
+    raster_cls = [c for c in classes_cls if c.spec.id not in line_ids]
+    if landcover is None and services is None and raster_cls:  # an account of lines only
+        notes.append(
+            f"{', '.join(c.spec.id for c in raster_cls)} of profile {prof.id} not computed: no land cover and no lines"
+        )
+        classes_cls = [c for c in classes_cls if c.spec.id in line_ids]
+        raster_cls = []
+    item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
+    repriced = {}
+    if price_index is not None:
+        from gepcalc.deflators import reprice
+
+        if price_year is None:
+            raise MissingInputError(f"price_index={price_index!r} needs price_year (the year to bring prices to)")
+        for name, t in list(loaded.items()):
+            loaded[name], changed = reprice(t, price_year, price_index, price_region)
+            repriced.update({(name, n.split("[", 1)[1].split("]", 1)[0]): n for n in changed})
+    valued = value_lines(all_lines, by_id, loaded, outside=prof.outside)
     inputs = dict(inputs or {})
-    land = build_landscape(
-        landcover,
-        classes=None if landcover_classes is False else (landcover_classes or prof.landcover_classes),
-        regions=regions,
-        region_field=region_field,
-        region_name=region_name,
-        chunks=chunks,
+    if landcover is None and raster_cls:
+        raise MissingInputError(
+            f"services {[c.spec.id for c in raster_cls]} are computed from a land-cover raster, and none was "
+            "given; give `landcover`, or their quantities as lines (lines=...), or choose services=..."
+        )
+    land = (
+        build_landscape(
+            landcover,
+            classes=None if landcover_classes is False else (landcover_classes or prof.landcover_classes),
+            regions=regions,
+            region_field=region_field,
+            region_name=region_name,
+            chunks=chunks,
+        )
+        if landcover is not None
+        else None
     )
 
     origins: list[dict] = []
     gaps: dict[tuple[str, str], str] = {}
 
-    def args(cls, which: str) -> dict:
+    def args(cls, which: str, where=None, its=None) -> dict:
         return arguments(
-            cls, which, inputs=inputs, tables=loaded, land=land, items=item_ids[cls.spec.id], origins=origins, gaps=gaps
+            cls,
+            which,
+            inputs=inputs,
+            tables=loaded,
+            land=where or land,
+            items=its if its is not None else item_ids[cls.spec.id],
+            origins=origins,
+            gaps=gaps,
         )
 
-    quantities = {}
+    result, values, area = {}, {}, None
+    if land is not None:
+        quantities = {}
+        for cls in raster_cls:
+            q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
+            if "item" in q.dims:  # a service computing all its components keeps the chosen ones
+                q = q.sel(item=list(item_ids[cls.spec.id]))
+            quantities[cls.spec.id] = q
+        sums = _zonal_sums(quantities, land, progress)
+        _refuse_nan(sums, land, [c.spec.id for c in raster_cls], gaps)
+        area = sums["__area__"]
+        result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in raster_cls}
+        _refuse_nan(result, land, [c.spec.id for c in raster_cls], gaps)
+        for cls in raster_cls:
+            vargs = args(cls, "value")
+            values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
+            _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
+    regions_ = list(land.region_names) if land is not None else list(dict.fromkeys(all_lines["region"]))
+    ecosystems = [*(land.ecosystem_ids if land is not None else _line_ecosystems(all_lines)), UNALLOCATED]
     for cls in classes_cls:
-        q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
-        if "item" in q.dims:  # a service computing all its components keeps the chosen ones
-            q = q.sel(item=list(item_ids[cls.spec.id]))
-        quantities[cls.spec.id] = q
-    sums = _zonal_sums(quantities, land, progress)
-    _refuse_nan(sums, land, service_ids, gaps)
-    area = sums["__area__"]
-    result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in classes_cls}
-    _refuse_nan(result, land, service_ids, gaps)
-    values = {}
-    for cls in classes_cls:
-        vargs = args(cls, "value")
-        values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
-        _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
-
+        if cls.spec.id in line_ids:
+            q, v, more = _line_service(cls, valued, loaded, regions_, ecosystems, area, args, origins)
+            result[cls.spec.id], values[cls.spec.id] = q, v
+            notes.extend(more)
+    if len(valued.lines):
+        compare_reported(valued.lines)  # again: lines valued by their service now have values
+    if area is None:
+        area = xr.DataArray(
+            np.zeros((len(regions_), len(ecosystems) - 1)),
+            {"region": regions_, "ecosystem": ecosystems[:-1]},
+            ("region", "ecosystem"),
+        )
+    result, values, adjustments = apply_rules(prof, result, values, _units(result, classes_cls, valued))
+    notes.extend(adjustments.attrs.get("notes", []))
     data = _assemble(
         classes_cls,
         result,
         area,
         values,
         land,
+        units=_units(result, classes_cls, valued),
+        names=_item_names(classes_cls, valued),
+        from_lines=line_ids,
         year=year,
         price_year=price_year,
         scenario=scenario,
         profile=prof,
         title=title,
     )
+    data.attrs["price_basis"] = f"{price_year} prices ({price_index})" if price_index else "table prices"
     sources = pd.DataFrame(origins)
-    notes = list(land.notes) + _price_notes(sources, loaded, price_year)
+    if repriced and len(sources):
+        rows = sources["row"] if "row" in sources else pd.Series("", index=sources.index)
+        sources["repriced"] = [repriced.get((t, str(r)), "") for t, r in zip(sources["table"], rows, strict=True)]
+        notes.append(
+            f"{int((sources['repriced'] != '').sum())} price value(s) brought to {price_year} prices with "
+            f"{price_index} ({price_region}); see the sources sheet"
+        )
+    notes = (list(land.notes) if land is not None else []) + notes + _price_notes(sources, loaded, price_year)
+    notes.extend(_outside_notes(valued, prof))
     if "status" in sources:
         unconf = sources[sources["status"].fillna("primary").ne("primary")]
         if len(unconf):
@@ -349,7 +493,140 @@ def account(
                 f"{len(unconf)} coefficient value(s) come from sources that are not primary "
                 "(unconfirmed or derived); see the sources sheet"
             )
-    return Account(data, sources, notes)
+    return Account(data, sources, notes, lines=provenance(valued), adjustments=adjustments)
+
+
+def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:
+    """Ecosystem types named by lines (an account without land cover), checked against the types table."""
+    known = list(ecosystem_types().keys)
+    named = [e for e in dict.fromkeys(all_lines["ecosystem"]) if e and e != UNALLOCATED] if len(all_lines) else []
+    bad = all_lines[all_lines["ecosystem"].isin([e for e in named if e not in known])]
+    if len(bad):
+        r = bad.iloc[0]
+        raise LineError(
+            f"{r['file']}, row {r['row']}: ecosystem type {r['ecosystem']!r} is not one of {', '.join(known)}"
+        )
+    return sorted(named, key=known.index)
+
+
+def _gather_lines(lines, statistics, by_id) -> pd.DataFrame:
+    """All lines of the account: generic ones and each statistics service's own tables."""
+    frames = as_frame(lines)
+    for sid, src in (statistics or {}).items():
+        cls = by_id.get(sid) or registry.get(sid)
+        if not cls.spec.statistical:
+            raise MissingInputError(
+                f"statistics={{{sid!r}: ...}}: {sid!r} is computed from rasters; give its reported "
+                "quantities as lines (lines=...) instead"
+            )
+        for one in [src] if isinstance(src, str | Path | pd.DataFrame) else src:
+            raw = read_lines(one, service=sid) if _is_lines(one) else _raw_table(one, sid)
+            frames.append(read_lines(cls.to_lines(raw, where=str(raw.attrs.get("source", one))), service=sid))
+    if not frames:
+        return read_lines(pd.DataFrame({"region": [], "service": [], "quantity": [], "unit": []}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _is_lines(src) -> bool:
+    """A statistics table that already has quantity and unit columns is read as lines."""
+    df = src if isinstance(src, pd.DataFrame) else pd.read_csv(src, nrows=0, encoding="utf-8-sig")
+    names = {str(c).split("[")[0].strip() for c in df.columns}
+    return bool({"quantity", "数量", "实物量"} & names)
+
+
+def _raw_table(src, sid: str) -> pd.DataFrame:
+    from gepcalc.lines import _canonical_columns, _read_frame
+
+    df, where = _read_frame(src)
+    df = _canonical_columns(df, where)
+    df.attrs["source"] = where
+    return df
+
+
+def _with_lines(classes_cls, all_lines: pd.DataFrame, *, explicit: bool, profile: Profile, notes: list[str]):
+    """Check the lines name services of the account; leave out statistics services without lines.
+
+    A statistics service in the profile's list but without lines is left out with a note
+    (the account then lacks it, and says so); one the user asked for by name is an error.
+    """
+    ids = [c.spec.id for c in classes_cls]
+    named = set(all_lines["service"]) if len(all_lines) else set()
+    unknown = sorted(named - set(ids))
+    typos = [u for u in unknown if u not in registry.available()]
+    if unknown and (explicit or typos):
+        rows = all_lines[all_lines["service"].isin(unknown)][["file", "row"]].head(3).to_dict("records")
+        raise LineError(
+            f"lines name service(s) {unknown} (e.g. {rows}) that are not in this account "
+            f"({'services given' if explicit else 'profile ' + profile.id}: {', '.join(ids)}); "
+            "add them to services=..., or check the spelling (`gepcalc services` lists the ids)"
+        )
+    if unknown:  # indicators the profile does not count (e.g. negative oxygen ions outside Zhejiang's)
+        all_lines = all_lines[~all_lines["service"].isin(unknown)].reset_index(drop=True)
+        notes.append(
+            f"lines of {unknown} left out: profile {profile.id} does not count these indicators "
+            "(give services=... to count them anyway)"
+        )
+    keep = []
+    for cls in classes_cls:
+        if cls.spec.statistical and cls.spec.id not in named:
+            if explicit:
+                raise MissingInputError(
+                    f"service {cls.spec.id!r} is valued from statistics and no lines were given for it: give "
+                    f"lines=... (region, service, item, quantity, unit, source) or statistics={{'{cls.spec.id}': "
+                    "'file.csv'}"
+                )
+            notes.append(
+                f"{cls.spec.id} ({cls.spec.name_zh}) of profile {profile.id} was not computed: no statistics lines "
+                "were given for it"
+            )
+            continue
+        keep.append(cls)
+    return keep, all_lines
+
+
+def _line_service(cls, valued: ValuedLines, tables, regions, ecosystems, area, args, origins):
+    """Quantity and value of a service given by lines (priced by the lines or by the service's rule)."""
+    sid = cls.spec.id
+    df = valued.lines[valued.lines["service"] == sid]
+    weights = allocation_weights(sid, tables, ecosystems) if cls.spec.statistical else None
+    priced, rest = df[df["priced_by"] != "service"], df[df["priced_by"] == "service"]
+    q, v, notes = line_arrays(priced, sid, regions=regions, ecosystems=ecosystems, area=area, weights=weights)
+    if len(rest):
+        q2, v2, more = _valued_by_service(cls, rest, valued, regions, args, origins)
+        notes += more
+        q = xr.concat([q, q2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum()
+        v = xr.concat([v, v2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum()
+    missing = sorted(set(regions) - set(df["region"]))
+    if missing and not cls.spec.statistical:
+        notes.append(f"{sid}: no line for region(s) {missing[:10]}; counted as 0 there")
+    if not cls.spec.items and not cls.spec.statistical:
+        q, v = q.sel(item=NO_ITEM, drop=True), v.sel(item=NO_ITEM, drop=True)
+    return q, v, notes
+
+
+def _valued_by_service(cls, rest: pd.DataFrame, valued: ValuedLines, regions, args, origins):
+    """Lines without a price, valued by the service's own value rule and price parameters."""
+    sid = cls.spec.id
+    ecos = list(dict.fromkeys(e or UNALLOCATED for e in rest["ecosystem"]))
+    q, _, notes = line_arrays(rest, sid, regions=regions, ecosystems=ecos, area=None, weights=None)
+    stand_in = LinesLand(list(regions), ecos, source=f"the lines of {sid!r}")
+    start = len(origins)
+    vargs = args(cls, "value", where=stand_in, its=list(q["item"].values) if cls.spec.items else [])
+    qv = q if cls.spec.items else q.sel(item=NO_ITEM, drop=True)
+    v = cls.value(qv, **vargs) * cls.value_factor()
+    _refuse_missing_price(cls, v, qv, vargs)
+    v = _with_item(v.broadcast_like(qv)).transpose(*q.dims)
+    used = "; ".join(
+        dict.fromkeys(f"{o['parameter']} = {o['value']} ({o.get('source') or o['table']})" for o in origins[start:])
+    )
+    # each line's value is its share of its cell's value (the value rules are linear in the quantity)
+    per_unit = (v / q.where(q != 0)).fillna(0.0)
+    for idx, r in rest.iterrows():
+        cell = per_unit.sel(item=r["item"], region=r["region"], ecosystem=r["ecosystem"] or UNALLOCATED)
+        valued.lines.at[idx, "value_CNY"] = r["quantity_in_unit"] * float(cell)
+        valued.lines.at[idx, "price_used"] = f"value rule of {cls.spec.key}"
+        valued.lines.at[idx, "price_source"] = used
+    return q, v, notes
 
 
 def _load_tables(
@@ -360,7 +637,7 @@ def _load_tables(
         for cls in classes_cls
         for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params)
         if p.default
-    }
+    } | {t for cls in classes_cls for t in cls.spec.tables}
     needed |= set(user_tables) | set(overrides)
     out = {}
     for name in sorted(needed):
@@ -382,6 +659,8 @@ def _load_tables(
 def _check_item_defaults(classes_cls, tables: Mapping[str, CoefficientTable], item_ids) -> None:
     """A per-item default must exist for every chosen item (column or row), before any raster work."""
     for cls in classes_cls:
+        if cls.spec.id not in item_ids:  # given by lines: items come from the lines
+            continue
         for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params):
             if not (p.per_item and p.default):
                 continue
@@ -513,24 +792,70 @@ def _refuse_missing_price(cls, value, quantity, vargs: dict) -> None:
     )
 
 
+def _units(result: Mapping[str, xr.DataArray], classes_cls, valued: ValuedLines) -> dict[tuple[str, str], str]:
+    """Quantity unit of every (service, item): the line's where given by lines, else the service's."""
+    out = {}
+    for cls in classes_cls:
+        items = result[cls.spec.id]["item"].values if "item" in result[cls.spec.id].dims else [NO_ITEM]
+        for item in items:
+            out[(cls.spec.id, str(item))] = valued.units.get((cls.spec.id, str(item)), cls.spec.quantity_unit)
+    return out
+
+
+def _item_names(classes_cls, valued: ValuedLines) -> dict[str, tuple[str, str]]:
+    names = {NO_ITEM: ("", "")} | {i.id: (i.name_zh, i.name_en) for c in classes_cls for i in c.spec.items}
+    for r in valued.lines.itertuples() if len(valued.lines) else ():
+        if r.item and (r.item not in names or r.name_zh or r.name_en):
+            old = names.get(r.item, (r.item, r.item))
+            names[r.item] = (r.name_zh or old[0], r.name_en or old[1])
+    return names
+
+
 def _assemble(
-    classes_cls, sums, area, values, land: Landscape, *, year, price_year, scenario, profile: Profile, title
+    classes_cls,
+    sums,
+    area,
+    values,
+    land: Landscape | None,
+    *,
+    units: Mapping[tuple[str, str], str],
+    names: Mapping[str, tuple[str, str]],
+    from_lines: set[str],
+    year,
+    price_year,
+    scenario,
+    profile: Profile,
+    title,
 ) -> xr.Dataset:
     ids = [c.spec.id for c in classes_cls]
+    ecos = list(area["ecosystem"].values)
+    if any(
+        UNALLOCATED in d["ecosystem"] and bool((d.sel(ecosystem=UNALLOCATED) != 0).any())
+        for d in (*sums.values(), *values.values())
+    ):
+        ecos.append(UNALLOCATED)
+
+    def full(d):
+        return _with_item(d).reindex(ecosystem=ecos, fill_value=0.0)
+
     # Items differ between services: the union is the `item` dim, NaN where a service lacks an item.
-    q = xr.concat([_with_item(sums[s]) for s in ids], dim=pd.Index(ids, name="service"), join="outer")
+    q = xr.concat([full(sums[s]) for s in ids], dim=pd.Index(ids, name="service"), join="outer")
     v = xr.concat(
-        [_with_item(values[s].broadcast_like(sums[s])) for s in ids], dim=pd.Index(ids, name="service"), join="outer"
+        [full(values[s].broadcast_like(sums[s])) for s in ids], dim=pd.Index(ids, name="service"), join="outer"
     )
     et = ecosystem_types()
-    names = {NO_ITEM: ("", "")} | {i.id: (i.name_zh, i.name_en) for c in classes_cls for i in c.spec.items}
     ds = xr.Dataset(
         {
             "quantity": q.transpose("service", "item", "region", "ecosystem"),
             "value": v.transpose("service", "item", "region", "ecosystem"),
-            "area": area.transpose("region", "ecosystem"),
+            "area": area.reindex(ecosystem=ecos, fill_value=0.0).transpose("region", "ecosystem"),
         },
     )
+    item_unit = [
+        [f"{ureg.Unit(units[(s, str(i))]):~C}" if (s, str(i)) in units else "" for i in ds["item"].values] for s in ids
+    ]
+    zh = {**et.data["name_zh"].to_dict(), UNALLOCATED: "未分配"}
+    en = {**et.data["name_en"].to_dict(), UNALLOCATED: "not allocated to a type"}
     ds = ds.assign_coords(
         category=("service", [c.spec.category for c in classes_cls]),
         name_zh=("service", [c.spec.name_zh for c in classes_cls]),
@@ -538,27 +863,45 @@ def _assemble(
         quantity_unit=("service", [c.spec.quantity_unit for c in classes_cls]),
         quantity_name=("service", [c.spec.quantity_name for c in classes_cls]),
         method=("service", [c.spec.method for c in classes_cls]),
-        item_zh=("item", [names[i][0] for i in ds["item"].values]),
-        item_en=("item", [names[i][1] for i in ds["item"].values]),
-        ecosystem_zh=("ecosystem", [et.data["name_zh"].get(e, "全部") for e in land.ecosystem_ids]),
-        ecosystem_en=("ecosystem", [et.data["name_en"].get(e, "all") for e in land.ecosystem_ids]),
+        basis=("service", ["lines" if c.spec.id in from_lines else "raster" for c in classes_cls]),
+        item_unit=(("service", "item"), np.array(item_unit, dtype=object)),
+        item_zh=("item", [names.get(i, (i, i))[0] for i in ds["item"].values]),
+        item_en=("item", [names.get(i, (i, i))[1] for i in ds["item"].values]),
+        ecosystem_zh=("ecosystem", [zh.get(e, "全部") for e in ecos]),
+        ecosystem_en=("ecosystem", [en.get(e, "all") for e in ecos]),
     )
     ds = ds.expand_dims(scenario=[scenario], year=[year if year is not None else -1])
     ds = ds.transpose("service", "item", "region", "ecosystem", "scenario", "year")
-    ds["quantity"].attrs["description"] = "physical quantity, unit in coordinate quantity_unit; NaN: no such item"
+    ds["quantity"].attrs["description"] = "physical quantity, unit in coordinate item_unit; NaN: no such item"
     ds["value"].attrs["units"] = VALUE_UNIT
     ds["area"].attrs["units"] = "m**2"
     ds.attrs.update(
         title=title,
         profile=profile.id,
+        profile_version=profile.version,
         profile_document=profile.document,
-        landcover=land.source,
-        landcover_classes=land.mapping.name if land.mapping else "",
+        landcover=land.source if land is not None else "",
+        landcover_classes=land.mapping.name if land is not None and land.mapping else "",
         price_year=price_year if price_year else -1,
-        nodata_pixels=land.nodata_pixels,
+        nodata_pixels=land.nodata_pixels if land is not None else 0,
         gepcalc_version=_version(),
     )
     return ds
+
+
+def _outside_notes(valued: ValuedLines, prof: Profile) -> list[str]:
+    df = valued.lines
+    if not len(df) or not (df["origin"] == "outside").any():
+        return []
+    out = df[df["origin"] == "outside"]
+    total = Q_(float(out["value_CNY"].sum()), VALUE_UNIT).to("亿元 / yr").magnitude
+    what = "subtracted" if prof.outside == "subtract" else "not counted"
+    why = (
+        f"profile {prof.id}: GEP = eco-products of the region minus those from outside it"
+        if prof.outside == "subtract"
+        else f"profile {prof.id} does not subtract eco-products from outside the region"
+    )
+    return [f"{len(out)} line(s) from outside the region ({total:,.4g} 亿元/yr) {what} ({why})"]
 
 
 def _price_notes(sources: pd.DataFrame, tables: Mapping[str, CoefficientTable], price_year) -> list[str]:
@@ -571,7 +914,8 @@ def _price_notes(sources: pd.DataFrame, tables: Mapping[str, CoefficientTable], 
         y = prices.data.at[item, "price_year"] if "price_year" in prices.data.columns else None
         if y is not None and pd.notna(y) and int(float(y)) != int(price_year):
             notes.append(
-                f"price {item!r} is of {int(float(y))}, used as is for price year {price_year} (no deflator applied)"
+                f"price {item!r} is of {int(float(y))}, used as is for price year {price_year} (no deflator "
+                f"applied; price_index='cpi' brings it to {price_year} prices)"
             )
     return notes
 

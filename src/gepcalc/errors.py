@@ -52,6 +52,10 @@ class RegionError(GepcalcError, ValueError):
     """Region polygons that cannot be used (no CRS, overlaps, missing name column)."""
 
 
+class LineError(GepcalcError, ValueError):
+    """A statistics / reported-quantity line that cannot be used (names file, row and column)."""
+
+
 class ConfigError(GepcalcError, ValueError):
     """An account configuration that cannot be used."""
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from gepcalc._data import data_dir
 from gepcalc.errors import ConfigError
 from gepcalc.io import read_toml
+from gepcalc.rules import check_rules
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,12 @@ class Profile:
     title_zh: str = ""
     version: str = ""
     path: Path | None = None
+    #: lines from outside the region (``origin = outside``): ``"subtract"`` (GB/T 46869-2025) or ``"ignore"``
+    outside: str = "ignore"
+    #: double-counting rules (:mod:`gepcalc.rules`), applied when both services are in the account
+    double_counting: tuple[dict, ...] = ()
+    #: what the profile says about itself and its sources (shown with ``gepcalc profiles``)
+    notes: str = ""
 
 
 def profiles_dir() -> Path:
@@ -55,6 +62,9 @@ def load_profile(profile: str | Path) -> Profile:
     for key in ("id", "title", "services"):
         if key not in raw:
             raise ConfigError(f"profile {path} lacks {key!r}")
+    outside = raw.get("outside", "ignore")
+    if outside not in ("subtract", "ignore"):
+        raise ConfigError(f"profile {path}: outside = {outside!r}; expected 'subtract' or 'ignore'")
     return Profile(
         id=raw["id"],
         title=raw["title"],
@@ -67,4 +77,7 @@ def load_profile(profile: str | Path) -> Profile:
         title_zh=raw.get("title_zh", ""),
         version=str(raw.get("version", "")),
         path=path,
+        outside=outside,
+        double_counting=tuple(check_rules(raw.get("double_counting", []), str(path))),
+        notes=raw.get("notes", ""),
     )

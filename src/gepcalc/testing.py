@@ -144,8 +144,8 @@ class _Setup:
 
 def _setup(cls: type[Service], inputs: Mapping[str, Any] | None) -> _Setup:
     lc, regions = kit_landscape()
-    items = cls.spec.item_ids()
-    given = kit_inputs(cls, lc, items)
+    items = cls.spec.item_ids() if cls.spec.items else ()
+    given = {} if cls.spec.statistical else kit_inputs(cls, lc, items)
     given.update(inputs or {})
     return _Setup(cls, given, lc, regions, items)
 
@@ -301,6 +301,31 @@ def check_regions_add_up(s: _Setup) -> None:
         raise ConformanceError(f"the two regions sum to {parts.values.ravel()}, the whole is {whole.values.ravel()}")
 
 
+def check_statistics(s: _Setup) -> None:
+    """A statistics service: its example table becomes lines whose values add up, region by region.
+
+    Each region's quantity and value, summed over the ecosystem types it was allocated to,
+    must equal the sum of its lines; the account's value must equal Σ quantity × price of the lines.
+    """
+    from gepcalc.account import account
+
+    table = s.cls.example(list(s.regions["name"]))
+    acct = account(s.landcover, s.regions, region_field="name", services=[s.cls], statistics={s.cls.spec.id: table})
+    lines = acct.lines
+    if not len(lines):
+        raise ConformanceError("the example table gave no lines")
+    got_q = acct.data["quantity"].sum(["ecosystem", "scenario", "year"]).sel(service=s.cls.spec.id)
+    got_v = acct.data["value"].sum(["ecosystem", "scenario", "year"]).sel(service=s.cls.spec.id)
+    for (region, item), g in lines.groupby(["region", "item"]):
+        q, v = float(got_q.sel(region=region, item=item)), float(got_v.sel(region=region, item=item))
+        if not np.isclose(q, g["quantity_accounted"].sum(), rtol=1e-12):
+            raise ConformanceError(f"{region}/{item}: quantity {q} ≠ the lines' {g['quantity_accounted'].sum()}")
+        if not np.isclose(v, g["value_CNY"].sum(), rtol=1e-12):
+            raise ConformanceError(f"{region}/{item}: value {v} ≠ the lines' {g['value_CNY'].sum()}")
+
+
+STATISTICS_CHECKS: tuple[Callable[[_Setup], None], ...] = (check_spec, check_statistics)
+
 CHECKS: tuple[Callable[[_Setup], None], ...] = (
     check_spec,
     check_units,
@@ -335,7 +360,7 @@ class _Check:
 
 def conformance_checks(cls: type[Service], inputs: Mapping[str, Any] | None = None) -> Iterator[_Check]:
     """Each check as a zero-argument callable with a ``name`` (for ``pytest.mark.parametrize``)."""
-    for fn in CHECKS:
+    for fn in STATISTICS_CHECKS if cls.spec.statistical else CHECKS:
         yield _Check(fn, cls, inputs)
 
 

@@ -12,6 +12,7 @@ service declares (the pattern of pint's ``wraps``).
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from typing import Any
 
@@ -32,10 +33,22 @@ Q_ = Quantity
 VALUE_UNIT = "CNY / yr"
 
 
+_COUNT_WORD = re.compile(r"(万|亿)(?!元)([^\s/()]+)")
+
+
+def normalise_unit(unit: str) -> str:
+    """Yearbook units as pint reads them: ``"万t"`` → ``"(万 * t)"``, ``"亿m**3"`` → ``"(亿 * m**3)"``.
+
+    万 (10⁴) and 亿 (10⁸) are factors of the whole unit, as Chinese statistics write
+    them; 万元 and 亿元 are units of their own and stay as they are.
+    """
+    return _COUNT_WORD.sub(r"(\1 * \2)", unit)
+
+
 def parse_unit(unit: str | pint.Unit, *, where: str = "") -> pint.Unit:
     """Parse a unit string, with an error that says where it came from."""
     try:
-        return ureg.Unit(unit)
+        return ureg.Unit(normalise_unit(unit) if isinstance(unit, str) else unit)
     except Exception as exc:  # pint raises several unrelated types here
         place = f" in {where}" if where else ""
         raise UnitError(f"cannot read the unit {unit!r}{place}: {exc}") from None

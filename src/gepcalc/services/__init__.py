@@ -49,6 +49,16 @@ _BUILTIN = {
     "sand_fixation": "gepcalc.services.sand_fixation:SandFixation",
     "coastal_protection": "gepcalc.services.coastal_protection:CoastalProtection",
     "pest_control": "gepcalc.services.pest_control:PestControl",
+    "agricultural_products": "gepcalc.services.statistics:AgriculturalProducts",
+    "forestry_products": "gepcalc.services.statistics:ForestryProducts",
+    "livestock_products": "gepcalc.services.statistics:LivestockProducts",
+    "fishery_products": "gepcalc.services.statistics:FisheryProducts",
+    "water_supply": "gepcalc.services.statistics:WaterSupply",
+    "hydropower": "gepcalc.services.statistics:Hydropower",
+    "other_products": "gepcalc.services.statistics:OtherProducts",
+    "recreation": "gepcalc.services.cultural:Recreation",
+    "recreation.tourism_revenue": "gepcalc.services.cultural:RecreationRevenue",
+    "landscape_value": "gepcalc.services.cultural:LandscapeValue",
 }
 _registered: dict[str, type[Service]] = {}
 

@@ -125,6 +125,9 @@ class ServiceSpec:
     pixel_unit: str | None = None
     #: the per-pixel quantity is proportional to the pixel's area (checked by the conformance kit)
     extensive: bool = True
+    #: computed from statistics lines (yearbook production, visitors), not from rasters; see
+    #: :class:`gepcalc.services.statistics.StatisticsService`
+    statistical: bool = False
 
     def param(self, name: str) -> Param:
         for p in (*self.params, *self.value_params, *self.region_params):
@@ -213,7 +216,7 @@ def check_service(cls: Any) -> type[Service]:
             parse_unit(unit)
         except UnitError as exc:
             problems.append(f"{label}: {exc}")
-    if not problems:
+    if not problems and not spec.statistical:
         try:
             cls.value_factor()
         except UnitError as exc:
@@ -237,9 +240,13 @@ def check_service(cls: Any) -> type[Service]:
     if set(spec.default_items) - set(item_ids):
         problems.append(f"default_items {sorted(set(spec.default_items) - set(item_ids))} are not among items")
     for fn, expected in (
-        ("physical", {"area"} | {p.name for p in spec.params}),
-        ("value", {"quantity"} | {p.name for p in spec.value_params}),
-        ("regional", {"quantity", "area"} | {p.name for p in spec.region_params}),
+        ()
+        if spec.statistical
+        else (
+            ("physical", {"area"} | {p.name for p in spec.params}),
+            ("value", {"quantity"} | {p.name for p in spec.value_params}),
+            ("regional", {"quantity", "area"} | {p.name for p in spec.region_params}),
+        )
     ):
         if not callable(getattr(cls, fn, None)):
             problems.append(f"{fn}() is missing")

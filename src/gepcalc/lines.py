@@ -1,0 +1,511 @@
+"""Lines: physical quantities supplied directly, valued with prices, each with its provenance.
+
+A *line* is one reported quantity: region, service (indicator), item (product,
+pollutant or site), optionally the ecosystem type, the quantity with its unit and
+where it comes from, and optionally a price (with unit and source) or a reported
+value.  Lines are how statistics enter an account (yearbook production, water
+use, hydropower, visitors) and how a published account is entered, audited and
+reproduced line by line.
+
+Flow: :func:`read_lines` (file or DataFrame → validated lines, Chinese or English
+headers) → :func:`value_lines` (each line's quantity in the indicator's unit, its
+price and value, and the origin of both) → :func:`line_arrays` (quantity and value
+per service by item × region × ecosystem type, allocated to ecosystem types by
+area where the line names none).  :func:`gepcalc.account` calls all three.
+
+Value of a line (MEE 2020 / NDRC 2022: value = physical quantity × unit price):
+
+.. math:: V = Q \\cdot P
+
+with P from the line, else the service's default (the ``products`` table for
+provisioning products, the service's own price parameters for regulating
+services).  A line given in money (output value, 产值) is its own value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pint
+import xarray as xr
+
+from gepcalc.errors import InputFileError, LineError
+from gepcalc.tables import _HEADER_UNIT, CoefficientTable
+from gepcalc.units import Q_, VALUE_UNIT, normalise_unit, parse_unit, ureg
+
+#: columns of a line (English name → accepted Chinese headers); required ones first
+LINE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "region": ("区域", "地区", "行政区"),
+    "service": ("指标", "核算指标"),
+    "quantity": ("数量", "实物量", "功能量"),
+    "unit": ("单位", "实物量单位", "功能量单位"),
+    "source": ("来源", "数据来源", "实物量来源"),
+    "item": ("项目", "产品", "子项", "景点"),
+    "ecosystem": ("生态系统", "生态系统类型"),
+    "price": ("价格", "单价"),
+    "price_unit": ("价格单位", "单价单位"),
+    "price_source": ("价格来源", "单价来源"),
+    "value": ("价值", "价值量", "报告价值"),
+    "value_unit": ("价值单位", "价值量单位"),
+    "origin": ("来源地",),
+    "name_zh": ("名称",),
+    "name_en": ("name",),
+    "note": ("备注", "说明"),
+}
+REQUIRED = ("region", "quantity")
+#: ecosystem label of lines that name no type and cannot be allocated (no land cover, no producing type)
+UNALLOCATED = "unallocated"
+ORIGINS = ("local", "outside")
+_TEXT = ("region", "service", "unit", "source", "item", "ecosystem", "price_unit", "price_source", "value_unit")
+_TEXT += ("origin", "name_zh", "name_en", "note")
+_YEAR = ureg.Unit("yr")
+
+
+def read_lines(src: str | Path | pd.DataFrame, *, service: str | None = None) -> pd.DataFrame:
+    """Read lines from a CSV/Excel file or a DataFrame and check them.
+
+    Parameters
+    ----------
+    src
+        The lines.  Headers may be English (:data:`LINE_COLUMNS`) or Chinese
+        (``区域, 指标, 项目, 数量, 单位, 来源, 价格, 价格单位, 价格来源 …``); a unit in
+        brackets in the header (``quantity [万t]``) holds for every row without a unit.
+    service
+        The service every line belongs to (for a service's own statistics file,
+        which then needs no ``service`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per line with the columns of :data:`LINE_COLUMNS` plus ``file``
+        and ``row`` (the row number a spreadsheet shows, for messages).
+    """
+    df, where = _read_frame(src)
+    df = _canonical_columns(df, where)
+    if service is not None:
+        if "service" in df and df["service"].replace("", np.nan).dropna().ne(service).any():
+            bad = df.loc[df["service"].ne(service) & df["service"].ne(""), "row"].tolist()
+            raise LineError(f"{where}: rows {bad[:10]} name another service than {service!r} (the file is for it)")
+        df["service"] = service
+    missing = [c for c in (*REQUIRED, "service") if c not in df]
+    if missing:
+        raise LineError(
+            f"{where}: missing column(s) {missing}; a line needs region, service, quantity and unit "
+            f"(headers in English or Chinese: {', '.join(f'{k}/{v[0]}' for k, v in LINE_COLUMNS.items())})"
+        )
+    for c in LINE_COLUMNS:
+        if c not in df:
+            df[c] = np.nan if c in ("quantity", "price", "value") else ""
+    df["file"] = where
+    return _check(df, where)
+
+
+def _read_frame(src) -> tuple[pd.DataFrame, str]:
+    if isinstance(src, pd.DataFrame):
+        df = src.copy()
+        where = str(df.attrs.get("source", "lines (DataFrame)"))
+        return df.astype({c: "string" for c in df.columns if df[c].dtype == object}), where
+    path = Path(src)
+    where = str(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such lines file")
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            df = pd.read_excel(path, dtype=str)
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+    except Exception as exc:
+        raise InputFileError(f"{path}: cannot read the lines as CSV or Excel: {exc}") from None
+    return df, where
+
+
+def _canonical_columns(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """English column names, header units moved into the unit columns, row numbers for messages."""
+    aliases = {a: k for k, al in LINE_COLUMNS.items() for a in (k, *al)}
+    rename, header_units = {}, {}
+    for col in df.columns:
+        m = _HEADER_UNIT.match(str(col))
+        name, unit = (m["name"], m["unit"]) if m else (str(col).strip(), None)
+        key = aliases.get(name, aliases.get(name.lower()))
+        if key is None:
+            continue  # extra columns (service-specific tables) are kept as they are
+        rename[col] = key
+        if unit:
+            header_units[key] = unit
+    dup = sorted({k for k in rename.values() if list(rename.values()).count(k) > 1})
+    if dup:
+        raise LineError(f"{where}: column(s) {dup} appear twice (English and Chinese headers?)")
+    df = df.rename(columns=rename).reset_index(drop=True)
+    for key, unit in header_units.items():
+        ucol = {"quantity": "unit", "price": "price_unit", "value": "value_unit"}.get(key)
+        if ucol is None:
+            continue
+        if ucol not in df:
+            df[ucol] = unit
+        else:
+            df[ucol] = df[ucol].fillna("").astype(str).replace("", unit)
+    for c in _TEXT:
+        if c in df:
+            df[c] = df[c].fillna("").astype(str).str.strip()
+    df["row"] = np.arange(len(df)) + 2  # the header is row 1 in a spreadsheet
+    return df
+
+
+def _numbers(df: pd.DataFrame, col: str, where: str, *, required: bool) -> pd.Series:
+    raw = df[col].astype("string").fillna("").str.strip().str.replace(",", "", regex=False)
+    num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+    bad = df.loc[raw.ne("") & num.isna(), "row"].tolist()
+    if bad:
+        raise LineError(f"{where}: column {col!r} must be a number; rows {bad[:10]} are not")
+    if required and num.isna().any():
+        rows = df.loc[num.isna(), "row"].tolist()
+        raise LineError(f"{where}: column {col!r} is empty in rows {rows[:10]}; every line needs a {col}")
+    return num.astype("float64")
+
+
+def _check(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    df["quantity"] = _numbers(df, "quantity", where, required=True)
+    df["price"] = _numbers(df, "price", where, required=False)
+    df["value"] = _numbers(df, "value", where, required=False)
+    for col, rows in (
+        ("region", df["region"].eq("")),
+        ("service", df["service"].eq("")),
+        ("unit", df["unit"].eq("")),
+    ):
+        if rows.any():
+            raise LineError(f"{where}: column {col!r} is empty in rows {df.loc[rows, 'row'].tolist()[:10]}")
+    for col in ("unit", "price_unit", "value_unit"):
+        for r, u in zip(df["row"], df[col], strict=True):
+            if u:
+                parse_unit(u, where=f"{where}, row {r}, column {col!r}")
+        df[col] = df[col].map(normalise_unit)
+    no_unit = df["price"].notna() & df["price_unit"].eq("")
+    if no_unit.any():
+        raise LineError(
+            f"{where}: rows {df.loc[no_unit, 'row'].tolist()[:10]} give a price without price_unit "
+            "(e.g. 'CNY/t'); a price needs its unit"
+        )
+    no_vunit = df["value"].notna() & df["value_unit"].eq("")
+    if no_vunit.any():
+        raise LineError(f"{where}: rows {df.loc[no_vunit, 'row'].tolist()[:10]} give a value without value_unit")
+    df["origin"] = df["origin"].replace("", "local").str.lower()
+    bad = ~df["origin"].isin(ORIGINS)
+    if bad.any():
+        raise LineError(
+            f"{where}: column 'origin' must be one of {ORIGINS} (products from outside the region are "
+            f"'outside'); rows {df.loc[bad, 'row'].tolist()[:10]} are not"
+        )
+    neg = df["quantity"] < 0
+    if neg.any():
+        raise LineError(
+            f"{where}: rows {df.loc[neg, 'row'].tolist()[:10]} have negative quantities; enter products from "
+            "outside the region as positive lines with origin = 'outside' (the profile decides whether to subtract)"
+        )
+    return df
+
+
+# -- valuing -----------------------------------------------------------------------------
+
+
+@dataclass
+class LinesLand:
+    """What value rules need of a landscape when lines are valued: region and ecosystem names."""
+
+    region_names: list[str]
+    ecosystem_ids: list[str]
+    source: str
+    mapping: None = None
+
+
+@dataclass
+class ValuedLines:
+    """Lines with their quantity in the indicator's unit, price and value (see :func:`value_lines`)."""
+
+    lines: pd.DataFrame  # one row per line: the provenance table of the account
+    units: dict[tuple[str, str], str]  # (service, item) → quantity unit
+
+
+def _per_year(q: pint.Quantity, unit: str) -> pint.Quantity:
+    """``q`` in ``unit``; an annual amount given without ``/yr`` (``t`` for ``t/yr``) is read as per year."""
+    try:
+        return q.to(unit)
+    except pint.DimensionalityError:
+        return (q / Q_(1, _YEAR)).to(unit)
+
+
+def quantity_unit(cls, item: str, line_unit: str, products: CoefficientTable | None) -> str:
+    """The unit an item is accounted in: the service's, the product catalogue's, or the line's own."""
+    if not cls.spec.statistical:
+        return cls.spec.quantity_unit
+    key = f"{cls.spec.id}.{item}"
+    if products is not None and key in products.keys:
+        return f"({products.data.at[key, 'unit']}) / yr"
+    per_time = ureg.Unit(line_unit).dimensionality.get("[time]", 0) < 0
+    return line_unit if per_time else f"({line_unit}) / yr"
+
+
+def value_lines(
+    lines: pd.DataFrame,
+    classes: Mapping[str, type],
+    tables: Mapping[str, CoefficientTable],
+    *,
+    outside: str = "ignore",
+) -> ValuedLines:
+    """Quantity in the indicator's unit, price and value of every line, with where each came from.
+
+    Lines of statistics services take their price from the line, else from the
+    ``products`` table; lines of other services with no price are valued later by
+    the service's own value rule (``price`` left NaN here, ``priced_by = "service"``).
+
+    Parameters
+    ----------
+    lines
+        From :func:`read_lines`.
+    classes
+        Service classes by id (those of the account).
+    tables
+        The account's coefficient tables (``products`` among them).
+    outside
+        What to do with lines marked ``origin = outside``: ``"subtract"`` (GB/T 46869-2025:
+        GEP minus eco-products from outside the region) or ``"ignore"`` (left out).
+    """
+    products = tables.get("products")
+    rows = []
+    units: dict[tuple[str, str], str] = {}
+    for line in lines.to_dict("records"):
+        where = f"{line['file']}, row {line['row']}"
+        cls = classes.get(line["service"])
+        if cls is None:
+            raise LineError(
+                f"{where}: service {line['service']!r} is not in this account; its services: {', '.join(classes)}"
+            )
+        spec = cls.spec
+        item = line["item"]
+        known = [i.id for i in spec.items]
+        if not spec.statistical and known and item not in known:
+            raise LineError(f"{where}: service {spec.id!r} has items {known}; got item {item!r}")
+        if not spec.statistical and not known and item:
+            raise LineError(f"{where}: service {spec.id!r} has no items; leave 'item' empty (got {item!r})")
+        if spec.statistical and not item:
+            raise LineError(f"{where}: a {spec.id!r} line needs an item (product), e.g. {known[:3] or ['grain']}")
+        unit = units.setdefault((spec.id, item), quantity_unit(cls, item, line["unit"], products))
+        q_given = Q_(line["quantity"], line["unit"])
+        out = dict(line)
+        try:
+            q = _per_year(q_given, unit)
+        except pint.DimensionalityError:
+            raise LineError(
+                f"{where}: quantity {q_given:~P} of {spec.id!r}/{item or '-'} cannot be expressed in {unit}"
+            ) from None
+        out.update(quantity_in_unit=q.magnitude, account_unit=unit, priced_by="line", price_used="")
+        money = q.check("[currency] / [time]")
+        if money:
+            if pd.notna(line["price"]):
+                raise LineError(f"{where}: the quantity is already money ({q_given:~P}); give no price")
+            value = q.to(VALUE_UNIT)
+            out.update(price_used="1", price_source=line["price_source"] or "output value (产值) counted as value")
+        elif pd.notna(line["price"]):
+            value = _value(q, Q_(line["price"], line["price_unit"]), where)
+            out.update(price_used=f"{line['price']} {line['price_unit']}", price_source=line["price_source"] or "")
+        elif spec.statistical:
+            value, used, src = _catalogue_value(q, spec.id, item, products, where)
+            out.update(price_used=used, price_source=src, priced_by="products table")
+        else:
+            value = None
+            out.update(priced_by="service")
+        out["value_CNY"] = value.magnitude if value is not None else np.nan
+        if line["origin"] == "outside":
+            out["counted"] = "subtracted" if outside == "subtract" else "not counted"
+        else:
+            out["counted"] = "counted"
+        rows.append(out)
+    df = pd.DataFrame(rows)
+    if len(df):
+        compare_reported(df)
+    return ValuedLines(df, units)
+
+
+def _value(q: pint.Quantity, price: pint.Quantity, where: str) -> pint.Quantity:
+    try:
+        return (q * price).to(VALUE_UNIT)
+    except pint.DimensionalityError:
+        raise LineError(f"{where}: {q:~P} × price {price:~P} is not money per year (CNY/yr)") from None
+
+
+def _catalogue_value(q, sid: str, item: str, products: CoefficientTable | None, where: str):
+    key = f"{sid}.{item}"
+    if products is None or key not in products.keys:
+        raise LineError(
+            f"{where}: {sid!r} item {item!r} is not in the products table; give its price "
+            "(columns price, price_unit, price_source) in the line"
+        )
+    if pd.isna(products.data.at[key, "price"]):
+        raise LineError(
+            f"{where}: the products table ({products.origin}) has no price for {key!r}; give the local price "
+            f"in the line (price, price_unit e.g. '{products.data.at[key, 'price_unit']}', price_source) "
+            "or in your own products table"
+        )
+    price = products.quantity(key, "price")
+    src = "; ".join(s.cite() for s in products.source_of(key))
+    return _value(q, price, where), f"{price:~P}", f"products table, row {key}: {src}"
+
+
+def compare_reported(df: pd.DataFrame) -> None:
+    """Compare computed values with reported ones (``value`` column) and note the difference."""
+    diffs = []
+    for r in df.itertuples():
+        if pd.isna(r.value) or pd.isna(r.value_CNY):
+            diffs.append(np.nan)
+            continue
+        reported = Q_(r.value, r.value_unit)
+        reported = reported if reported.check("[currency] / [time]") else reported / Q_(1, _YEAR)
+        rep = reported.to(VALUE_UNIT).magnitude
+        diffs.append((r.value_CNY - rep) / rep if rep else np.nan)
+    df["reported_value_CNY_difference"] = diffs
+
+
+# -- onto the account's dimensions -------------------------------------------------------------
+
+
+def allocation_weights(
+    sid: str, tables: Mapping[str, CoefficientTable], ecosystem_ids: Sequence[str]
+) -> np.ndarray | None:
+    """Weights of the producing ecosystem types of a statistics service (None: not allocated)."""
+    table = tables.get("allocation")
+    if table is None or sid not in table.columns:
+        return None
+    vals = table.values_in(sid, "dimensionless")
+    return np.array([vals.get(e, 0.0) for e in ecosystem_ids], dtype="float64")
+
+
+def line_arrays(
+    df: pd.DataFrame,
+    sid: str,
+    *,
+    regions: Sequence[str],
+    ecosystems: Sequence[str],
+    area: xr.DataArray | None,
+    weights: np.ndarray | None,
+) -> tuple[xr.DataArray, xr.DataArray, list[str]]:
+    """Quantity and value of one service's lines over item × region × ecosystem.
+
+    A line naming an ecosystem type goes to it; one naming none is shared among the
+    region's types in proportion to ``weights × area`` (area [m²] by region ×
+    ecosystem), else put under :data:`UNALLOCATED`.  Lines not counted (from outside,
+    profile ignoring them) are left out; subtracted ones count negative.
+
+    Returns quantity [each item's unit], value [CNY/yr] (NaN for lines the service still
+    has to value) and notes.
+    """
+    df = df[(df["service"] == sid) & (df["counted"] != "not counted")]
+    items = list(dict.fromkeys(df["item"]))
+    ecos = list(ecosystems)
+    shape = (len(items), len(regions), len(ecos))
+    qty, val = np.zeros(shape), np.zeros(shape)
+    notes = []
+    for r in df.itertuples():
+        sign = -1.0 if r.counted == "subtracted" else 1.0
+        if r.region not in regions:
+            raise LineError(
+                f"{r.file}, row {r.row}: region {r.region!r} is not a region of this account "
+                f"({', '.join(list(regions)[:10])})"
+            )
+        ri, ii = list(regions).index(r.region), items.index(r.item)
+        share = np.zeros(len(ecos))
+        if r.ecosystem:
+            if r.ecosystem not in ecos:
+                raise LineError(
+                    f"{r.file}, row {r.row}: ecosystem type {r.ecosystem!r} is not one of {', '.join(ecos)}"
+                )
+            share[ecos.index(r.ecosystem)] = 1.0
+        else:
+            w = (
+                weights * area.reindex(ecosystem=ecos, fill_value=0.0).sel(region=r.region).values
+                if (weights is not None and area is not None)
+                else None
+            )
+            if w is not None and w.sum() > 0:
+                share = w / w.sum()
+            else:
+                share[ecos.index(UNALLOCATED)] = 1.0
+                if weights is not None and area is not None:
+                    notes.append(
+                        f"{sid}: region {r.region!r} has none of the ecosystem types that produce it; "
+                        f"its line (row {r.row}) is reported as '{UNALLOCATED}'"
+                    )
+        qty[ii, ri] += sign * r.quantity_in_unit * share
+        val[ii, ri] += sign * r.value_CNY * share
+    coords = {"item": items, "region": list(regions), "ecosystem": ecos}
+    dims = ("item", "region", "ecosystem")
+    return xr.DataArray(qty, coords, dims), xr.DataArray(val, coords, dims), notes
+
+
+def provenance(valued: ValuedLines) -> pd.DataFrame:
+    """The line-by-line table of an account: what was reported, how it was priced, where both came from."""
+    cols = {
+        "region": "region",
+        "service": "service",
+        "item": "item",
+        "ecosystem": "ecosystem",
+        "quantity": "quantity",
+        "unit": "unit",
+        "source": "quantity_source",
+        "quantity_in_unit": "quantity_accounted",
+        "account_unit": "accounted_unit",
+        "price_used": "price",
+        "price_source": "price_source",
+        "priced_by": "priced_by",
+        "value_CNY": "value_CNY",
+        "value": "reported_value",
+        "value_unit": "reported_value_unit",
+        "reported_value_CNY_difference": "difference_from_reported",
+        "origin": "origin",
+        "counted": "counted",
+        "file": "file",
+        "row": "row",
+        "note": "note",
+    }
+    df = valued.lines
+    return df[[c for c in cols if c in df]].rename(columns=cols)
+
+
+def as_frame(lines: Any) -> list[pd.DataFrame]:
+    """Normalise what ``account(lines=...)`` accepts: a path, a DataFrame, or a list of either."""
+    if lines is None:
+        return []
+    if isinstance(lines, str | Path | pd.DataFrame):
+        lines = [lines]
+    return [read_lines(x) for x in lines]
+
+
+def column_values(
+    df: pd.DataFrame, name: str, unit: str, where: str, *, default: str | None = None, aliases: Sequence[str] = ()
+) -> np.ndarray:
+    """Magnitudes in ``unit`` of a service table's column ``name`` (header ``name [its unit]``).
+
+    A header without a unit is read in ``unit``; a missing column takes ``default``
+    (a quantity string) or is an error naming the file and the column expected.
+    """
+    for col in df.columns:
+        m = _HEADER_UNIT.match(str(col))
+        base, given = (m["name"], normalise_unit(m["unit"])) if m else (str(col).strip(), None)
+        if base == name or base in aliases:
+            raw = df[col].astype("string").fillna("").str.replace(",", "", regex=False).str.strip()
+            num = pd.to_numeric(raw.replace("", np.nan), errors="coerce")
+            bad = df.loc[num.isna(), "row"].tolist() if "row" in df else []
+            if num.isna().any():
+                if default is None:
+                    raise LineError(f"{where}: column {col!r} must be a number in every row; rows {bad[:10]} are not")
+                num = num.fillna(Q_(default).to(given or unit).magnitude)
+            try:
+                return (Q_(num.to_numpy(dtype="float64"), given or unit)).to(unit).magnitude
+            except pint.DimensionalityError:
+                raise LineError(f"{where}: column {col!r} is in {given}, which is not a {unit}") from None
+    if default is None:
+        raise LineError(f"{where}: column {name!r} [{unit}] is missing")
+    return np.full(len(df), Q_(default).to(unit).magnitude)
