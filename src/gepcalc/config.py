@@ -13,11 +13,16 @@ Example::
     scenario = "baseline"
     profile = "mee-2020"
     inputs = "inputs.toml"                # optional file of inputs, merged under [inputs]
+    lines = ["yearbook.csv"]              # optional: reported quantities (statistics, published figures)
+    price_index = "cpi"                   # optional: bring table prices to price_year with this index
 
     [inputs]
     precipitation = "1430 mm/yr"
     evapotranspiration = { unit = "mm/yr", values = { forest = 800, grassland = 600 } }
     hot_days = { raster = "hot_days.tif", unit = "d/yr" }
+
+    [statistics]                          # statistics services' own tables (paths or lists of paths)
+    recreation = "sites.csv"
 
     [tables]
     prices = "my_prices.csv"              # replaces the built-in table
@@ -50,10 +55,15 @@ ACCOUNT_KEYS = {
     "scenario",
     "profile",
     "services",
+    "methods",
+    "items",
     "inputs",
+    "lines",
+    "price_index",
+    "price_region",
     "chunks",
 }
-SECTIONS = {"account", "inputs", "tables", "overrides", "output"}
+SECTIONS = {"account", "inputs", "statistics", "tables", "overrides", "output"}
 _INPUT_META = {"source", "note", "name_zh", "name_en"}
 
 
@@ -96,14 +106,25 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     bad = set(acc) - ACCOUNT_KEYS
     if bad:
         raise ConfigError(f"{path}: unknown key(s) {sorted(bad)} in [account]; expected {sorted(ACCOUNT_KEYS)}")
-    if "landcover" not in acc:
-        raise ConfigError(f'{path}: [account] needs `landcover = "FILE"` (the land-cover raster)')
+    if "landcover" not in acc and "lines" not in acc and "statistics" not in raw:
+        raise ConfigError(
+            f'{path}: [account] needs `landcover = "FILE"` (the land-cover raster), or `lines = [...]` / a '
+            "[statistics] section for an account made of reported quantities only"
+        )
 
     def rel(p):
         return str((base / p).resolve())
 
+    def rel_all(v):
+        return [rel(x) for x in v] if isinstance(v, list) else rel(v)
+
     kwargs: dict[str, Any] = {k: v for k, v in acc.items() if k != "inputs"}
-    kwargs["landcover"] = rel(acc["landcover"])
+    if "landcover" in acc:
+        kwargs["landcover"] = rel(acc["landcover"])
+    if "lines" in acc:
+        kwargs["lines"] = rel_all(acc["lines"])
+    if "statistics" in raw:
+        kwargs["statistics"] = {k: rel_all(v) for k, v in raw["statistics"].items()}
     if "regions" in acc:
         kwargs["regions"] = rel(acc["regions"])
     lcc = acc.get("landcover_classes")

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
-    """Write sheets: summary, categories, regions, ecosystems, account (tidy), sources, notes."""
+    """Write sheets: summary, categories, regions, ecosystems, account (tidy), sources, lines, adjustments, notes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = pd.DataFrame(
         [(k, str(v)) for k, v in acct.data.attrs.items()] + [("note", n) for n in acct.notes],
@@ -25,8 +25,11 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
         "ecosystems 生态系统": acct.by("ecosystem", unit=value_unit),
         "account 核算表": acct.table(value_unit=value_unit),
         "sources 参数来源": acct.sources,
+        "lines 统计明细": acct.lines,
+        "adjustments 扣减": acct.adjustments,
         "notes 说明": meta,
     }
+    sheets = {k: v for k, v in sheets.items() if len(v.columns)}
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)

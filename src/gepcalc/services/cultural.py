@@ -102,6 +102,7 @@ class Recreation(StatisticsService):
         tables=("allocation",),
         statistical=True,
     )
+    inputs_hint = "statistics table: region, site, visitors, spending, travel_time, wage [, time_share]"
 
     @classmethod
     def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
@@ -152,6 +153,7 @@ class RecreationRevenue(StatisticsService):
         tables=("allocation",),
         statistical=True,
     )
+    inputs_hint = "statistics table: region, site, visitors, spending, nature_share"
 
     @classmethod
     def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
@@ -194,6 +196,7 @@ class LandscapeValue(StatisticsService):
         tables=("allocation",),
         statistical=True,
     )
+    inputs_hint = "statistics table: region, site, floor_area, unit_price, premium_share"
 
     @classmethod
     def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:

@@ -44,6 +44,8 @@ class StatisticsService(Service):
     """
 
     spec: ClassVar[ServiceSpec]
+    #: what the user supplies, shown by ``gepcalc services``
+    inputs_hint: ClassVar[str] = "lines: region, item, quantity, unit, source [, price, price_unit, price_source]"
 
     @staticmethod
     def physical(area):  # pragma: no cover - the account never calls it for statistical services
