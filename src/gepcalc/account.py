@@ -300,6 +300,7 @@ def account(
     title: str = "",
     chunks: Chunks = True,
     progress: bool = False,
+    _parts: dict | None = None,
 ) -> Account:
     """Compute a GEP account.
 
@@ -356,6 +357,9 @@ def account(
         Raster chunking; the result does not depend on it.
     progress
         Show a progress bar while computing.
+    _parts
+        For gepcalc's own callers (projects): a dict filled with what the account was
+        computed from (``land``, ``tables``, ``classes``, ``items``, ``inputs``, ``from_lines``).
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     chosen_methods = {**prof.methods, **(methods or {})}
@@ -376,7 +380,7 @@ def account(
     raster_cls = [c for c in classes_cls if c.spec.id not in line_ids]
     if landcover is None and services is None and raster_cls:  # an account of lines only
         notes.append(
-            f"{', '.join(c.spec.id for c in raster_cls)} of profile {prof.id} not computed: no land cover and no lines"
+            f"not computed, no land cover and no lines: {', '.join(c.spec.id for c in raster_cls)} (profile {prof.id})"
         )
         classes_cls = [c for c in classes_cls if c.spec.id in line_ids]
         raster_cls = []
@@ -493,6 +497,18 @@ def account(
                 f"{len(unconf)} coefficient value(s) come from sources that are not primary "
                 "(unconfirmed or derived); see the sources sheet"
             )
+    if _parts is not None:
+        items_all = {
+            sid: tuple(str(i) for i in r["item"].values) if "item" in r.dims else () for sid, r in result.items()
+        }
+        _parts.update(
+            land=land,
+            tables=loaded,
+            classes=classes_cls,
+            items={**items_all, **item_ids},
+            inputs=inputs,
+            from_lines=line_ids,
+        )
     return Account(data, sources, notes, lines=provenance(valued), adjustments=adjustments)
 
 
@@ -566,7 +582,7 @@ def _with_lines(classes_cls, all_lines: pd.DataFrame, *, explicit: bool, profile
             f"lines of {unknown} left out: profile {profile.id} does not count these indicators "
             "(give services=... to count them anyway)"
         )
-    keep = []
+    keep, skipped = [], []
     for cls in classes_cls:
         if cls.spec.statistical and cls.spec.id not in named:
             if explicit:
@@ -575,12 +591,11 @@ def _with_lines(classes_cls, all_lines: pd.DataFrame, *, explicit: bool, profile
                     f"lines=... (region, service, item, quantity, unit, source) or statistics={{'{cls.spec.id}': "
                     "'file.csv'}"
                 )
-            notes.append(
-                f"{cls.spec.id} ({cls.spec.name_zh}) of profile {profile.id} was not computed: no statistics lines "
-                "were given for it"
-            )
+            skipped.append(f"{cls.spec.id} ({cls.spec.name_zh})")
             continue
         keep.append(cls)
+    if skipped:
+        notes.append(f"not computed, no statistics lines given: {', '.join(skipped)} (profile {profile.id})")
     return keep, all_lines
 
 

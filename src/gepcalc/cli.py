@@ -1,4 +1,4 @@
-"""Command line: ``gepcalc demo``, ``gepcalc account CONFIG.toml``, ``gepcalc services``, ``gepcalc tables``."""
+"""Command line: ``gepcalc demo``, ``account CONFIG.toml``, ``project PROJECT.toml``, ``services``, ``tables``."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def show_account(acct, unit: str = "亿元") -> None:
     attrs = acct.data.attrs
     console.print(
         f"profile {attrs['profile']} · year {acct.data.year.values[0]} · price year {attrs['price_year']}"
-        f" · land cover {attrs['landcover']}"
+        + (f" · land cover {attrs['landcover']}" if attrs.get("landcover") else " · from lines (no land cover)")
     )
     for n in acct.notes:
         console.print(f"[yellow]note:[/] {n}")
@@ -161,8 +161,24 @@ def services() -> None:
                 name + (" *" if i == 0 else ""),
                 f"{s.quantity_name} [{s.quantity_unit}]",
                 ", ".join(s.item_ids()),
-                needed or "-",
+                getattr(cls, "inputs_hint", None) or needed or "-",
             )
+    console.print(t)
+
+
+@app.command()
+def profiles() -> None:
+    """List the standards' profiles: indicators, outside-region rule and double-counting rules."""
+    from gepcalc.profiles import available_profiles, load_profile
+
+    t = Table(title="gepcalc profiles: account(profile=...) or profile = ... in an account file")
+    t.add_column("id", no_wrap=True)
+    for col in ("standard", "indicators", "outside region", "double counting"):
+        t.add_column(col, overflow="fold")
+    for pid in available_profiles():
+        p = load_profile(pid)
+        rules = "; ".join(f"{r['service']} − {r['minus']} [{r.get('status', '')}]" for r in p.double_counting)
+        t.add_row(pid, f"{p.title_zh}\n{p.document}", ", ".join(p.services), p.outside, rules or "-")
     console.print(t)
 
 
@@ -200,6 +216,77 @@ def tables(
     console.print(t)
     for sid, s in tab.sources.items():
         console.print(f"[{'green' if s.status == 'primary' else 'yellow'}]{sid}[/]: {s.cite()}")
+
+
+def show_project(res, unit: str = "万元") -> None:
+    """Print a project appraisal: ΔGEP by indicator and the key figures (NPV, self-balance, payback, Monte Carlo)."""
+    s = res.by_service(unit)
+    d = f"ΔGEP [{unit}/yr]"
+    t = Table(title=f"{res.project.name}: ΔGEP at full effect (with project − baseline)", title_justify="left")
+    for col, just in [
+        ("指标", "left"),
+        ("indicator", "left"),
+        ("Δquantity", "right"),
+        ("unit", "left"),
+        (f"baseline {unit}/a", "right"),
+        (f"with project {unit}/a", "right"),
+        (f"ΔGEP {unit}/a", "right"),
+    ]:
+        t.add_column(col, justify=just)
+    for _, r in s.iterrows():
+        t.add_row(
+            r["指标"],
+            r["indicator"],
+            _fmt(r["Δquantity"]),
+            r["quantity_unit"],
+            f"{r[f'baseline [{unit}/yr]']:,.2f}",
+            f"{r[f'with project [{unit}/yr]']:,.2f}",
+            f"{r[d]:,.2f}",
+        )
+    t.add_row("[bold]合计", "[bold]total", "", "", "", "", f"[bold]{s[d].sum():,.2f}", end_section=True)
+    console.print(t)
+    k = Table(title="appraisal 评估", title_justify="left")
+    for col in ("指标", "item", "value", "unit"):
+        k.add_column(col, justify="right" if col == "value" else "left")
+    for _, r in res.summary(unit).iterrows():
+        v = r["value"]
+        text = f"{v:,.2f}" if isinstance(v, float) and r["unit"] not in ("1", "") else str(v)
+        if isinstance(v, float) and r["unit"] == "1":
+            text = f"{v:.4g}"
+        k.add_row(r["指标"], r["item"], text, r["unit"])
+    console.print(k)
+    from rich.markup import escape
+
+    for n in res.notes:
+        console.print(f"[yellow]note:[/] {escape(n)}")
+
+
+@app.command("project")
+def project_cmd(
+    config: Annotated[Path, typer.Argument(help="project definition (PROJECT.toml, see docs/project.md)")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder (overrides [output] dir)")] = None,
+    unit: Annotated[str, typer.Option(help="money unit of the report: CNY, 万元 or 亿元")] = "万元",
+    maps: Annotated[bool, typer.Option(help="write the change maps (GeoTIFF per service and PNG)")] = True,
+    uncertainty: Annotated[
+        bool | None, typer.Option(help="run sensitivity and Monte Carlo (default: when [uncertainty] is present)")
+    ] = None,
+) -> None:
+    """Appraise a project (project-level GEP, EOD): writes project.xlsx, project.html and change maps."""
+    from gepcalc.project import project
+
+    res = _run(lambda: project(config, progress=True, uncertainty=uncertainty))
+    show_project(res, unit)
+    out_dir = out or Path(res.project.output.get("dir") or (config.parent / "project-out"))
+
+    def write():
+        paths = [res.to_excel(out_dir / "project.xlsx", unit)]
+        if maps:
+            paths += res.write_maps(out_dir / "maps")
+        paths.append(res.to_html(out_dir / "project.html", unit))
+        return paths
+
+    for p in _run(write):
+        console.print(f"wrote {p}")
 
 
 def main() -> None:  # pragma: no cover

@@ -479,6 +479,7 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
         price_year=meta.get("price_year"),
     )
     _validate_values(table, problems)
+    _validate_ranges(table, problems)
     if problems:
         raise CoefficientTableError(f"coefficient table {name!r} ({where}) has {len(problems)} problem(s)", problems)
     return table
@@ -500,6 +501,28 @@ def _validate_values(table: CoefficientTable, problems: list[Exception]) -> None
                         f"row {k!r}, column {c!r}: {v:g}{unit} is outside the allowed range "
                         f"[{col.min}, {col.max}]{unit}"
                     )
+                )
+
+
+def _validate_ranges(table: CoefficientTable, problems: list[Exception]) -> None:
+    """Range columns ``X_low``/``X_high``: same unit as ``X``, both or neither, ``X_low ≤ X ≤ X_high``.
+
+    Checked when a table is read, not on overrides (an override of ``X`` drops its range).
+    """
+    for c, col in table.columns.items():
+        lo, hi = table.columns.get(f"{c}_low"), table.columns.get(f"{c}_high")
+        if lo is None or hi is None:
+            continue
+        for r in (lo, hi):
+            if (r.unit, r.unit_column) != (col.unit, col.unit_column):
+                problems.append(TableProblem(f"column {r.name!r} must have the unit of {c!r} (unit or unit_column)"))
+        for k in table.keys:
+            v, a, b = (table.data.at[k, x] for x in (c, lo.name, hi.name))
+            if pd.isna(a) and pd.isna(b):
+                continue
+            if pd.isna(a) or pd.isna(b) or pd.isna(v) or not a <= v <= b:
+                problems.append(
+                    TableProblem(f"row {k!r}: the range [{a}, {b}] of column {c!r} must hold its value {v}")
                 )
 
 

@@ -1,0 +1,341 @@
+"""Baseline and with-project accounts on one boundary, and their difference ΔGEP.
+
+Both states are computed by :func:`gepcalc.account` with ``regions=`` the project
+boundary, on the same price year, profile and tables (the with-project state
+adds its own changes).  The project-level value change is (Huzhou DB3305/T 271-2023
+ch. 7; ``/work/shared/reference/gep-method.md`` §1)
+
+.. math:: \\Delta V = \\sum_i (Q_{i,with} - Q_{i,baseline}) \\cdot P_i   \\quad [CNY/yr]
+
+computed per service, item, region (boundary part) and ecosystem type as
+``with.value − baseline.value``.  A :class:`State` keeps what the account used
+(landscape, loaded tables, service classes) so values can be recomputed for other
+prices without touching the rasters (:func:`revalue`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from gepcalc.account import NO_ITEM, Account, account
+from gepcalc.errors import GridMismatchError, RegionError
+from gepcalc.io import open_raster, read_regions
+from gepcalc.landscape import Landscape
+from gepcalc.project.definition import Project, Scenario
+from gepcalc.resolve import arguments
+from gepcalc.services.base import CATEGORY_NAMES, Service
+from gepcalc.tables import CoefficientTable
+from gepcalc.units import VALUE_UNIT, factor, unit_label
+
+SCENARIOS = ("baseline", "with_project")
+
+
+@dataclass
+class State:
+    """One computed state: its account and what the account was computed from.
+
+    Attributes
+    ----------
+    label : str
+        ``"baseline"`` or ``"with_project"``.
+    account : Account
+        The state's account on the boundary [CNY/yr].
+    kwargs : dict
+        The keyword arguments given to :func:`gepcalc.account` (to re-run it with changes).
+    land : Landscape
+        The state's landscape (lazy), for maps and value parameters.
+    tables : dict
+        The coefficient tables the account used, with the state's overrides applied.
+    classes : list
+        The service classes (method chosen).
+    items : dict
+        Items per service id.
+    """
+
+    label: str
+    account: Account
+    kwargs: dict
+    land: Landscape
+    tables: dict[str, CoefficientTable]
+    classes: list[type[Service]]
+    items: dict[str, tuple[str, ...]]
+    #: services whose quantities came from lines (statistics); their values are not re-derived
+    from_lines: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> dict:
+        return self.kwargs.get("inputs") or {}
+
+    def service(self, sid: str) -> type[Service]:
+        return next(c for c in self.classes if c.spec.id == sid)
+
+
+# -- inputs checks ----------------------------------------------------------------------------
+
+
+def grid_of(da: xr.DataArray) -> str:
+    """Shape, CRS and transform of a raster, for messages."""
+    t = tuple(round(v, 9) for v in tuple(da.rio.transform())[:6])
+    return f"shape {da.shape} (rows, columns), CRS {da.rio.crs}, transform {t}"
+
+
+def check_grids(baseline_lc: Any, with_lc: Any, chunks=True) -> xr.DataArray:
+    """Refuse baseline and with-project land covers on different grids, naming both files and grids.
+
+    Returns the baseline land cover (lazy).
+    """
+    a = open_raster(baseline_lc, name="baseline land cover", chunks=chunks)
+    b = open_raster(with_lc, name="with-project land cover", chunks=chunks)
+    same = (
+        a.rio.crs == b.rio.crs
+        and a.shape == b.shape
+        and np.allclose(
+            tuple(a.rio.transform())[:6],
+            tuple(b.rio.transform())[:6],
+            rtol=0,
+            atol=1e-9 * max(1.0, abs(a.rio.resolution()[0])),
+        )
+    )
+    if not same:
+        raise GridMismatchError(
+            "the baseline and with-project land covers must be on the same grid: "
+            f"baseline {a.attrs['source']}: {grid_of(a)}; with-project {b.attrs['source']}: {grid_of(b)}. "
+            "Resample the with-project raster onto the baseline's grid (e.g. rio.reproject_match)."
+        )
+    return a
+
+
+def project_boundary(project: Project, landcover: xr.DataArray) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The boundary as regions in the raster's CRS; one region named after the project unless a field is given.
+
+    Raises
+    ------
+    RegionError
+        The boundary lies outside the raster (naming both, with their bounds in the raster's CRS).
+    """
+    gdf = read_regions(project.boundary, field=project.boundary_field, layer=project.boundary_layer)
+    label = gdf.attrs.get("source", "boundary")
+    crs = landcover.rio.crs
+    gdf = gdf.to_crs(crs) if gdf.crs != crs else gdf
+    if not project.boundary_field:
+        geom = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
+        gdf = gpd.GeoDataFrame({"region": [project.name]}, geometry=[geom], crs=crs)
+    gdf.attrs["source"] = label
+    from shapely.geometry import box
+
+    x0, y0, x1, y1 = landcover.rio.bounds()
+    raster_box = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    shape = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
+    b = tuple(round(v, 6) for v in gdf.total_bounds)
+    rb = tuple(round(v, 6) for v in raster_box.bounds)
+    if not shape.intersects(raster_box) or shape.intersection(raster_box).area == 0:
+        raise RegionError(
+            f"project boundary {label} (bounds {b} in {crs}) lies outside the land-cover raster "
+            f"{landcover.attrs.get('source')} (bounds {rb}); check the file, its CRS and the layer"
+        )
+    notes = []
+    outside = 1.0 - shape.intersection(raster_box).area / shape.area if shape.area else 0.0
+    if outside > 1e-6:
+        notes.append(
+            f"{outside:.1%} of the project boundary {label} lies outside the land-cover raster "
+            f"{landcover.attrs.get('source')}; only the part inside is appraised"
+        )
+    return gdf, notes
+
+
+# -- the two states ------------------------------------------------------------------------------
+
+
+def run_state(
+    project: Project, scenario: Scenario, label: str, boundary: gpd.GeoDataFrame, *, progress: bool = False
+) -> State:
+    """Compute one state's account on the boundary and keep what it was computed from."""
+    common = dict(project.account)
+    kwargs = dict(
+        landcover=scenario.landcover,
+        regions=boundary,
+        region_field="region",
+        inputs=dict(scenario.inputs),
+        tables=dict(scenario.tables),
+        overrides=scenario.overrides,
+        scenario=label,
+        title=f"{project.name} — {label}",
+        **common,
+    )
+    parts: dict = {}
+    acct = account(progress=progress, _parts=parts, **kwargs)
+    return State(
+        label, acct, kwargs, parts["land"], parts["tables"], parts["classes"], parts["items"], parts["from_lines"]
+    )
+
+
+def rerun(state: State, *, services: Sequence[type[Service]], tables: Mapping[str, CoefficientTable]) -> Account:
+    """The state's account again for some services, with other (already overridden) tables."""
+    kwargs = {**state.kwargs, "services": list(services), "tables": {**state.kwargs["tables"], **tables}}
+    kwargs["overrides"] = {}  # the given tables already carry the state's overrides
+    return account(**kwargs)
+
+
+# -- values from quantities -------------------------------------------------------------------
+
+
+def quantity_of(acct: Account, cls: type[Service], items: Sequence[str]) -> xr.DataArray:
+    """A service's quantity by region × ecosystem [× item] from an account, as ``value()`` takes it."""
+    q = acct.data["quantity"].sel(service=cls.spec.id).isel(scenario=0, year=0, drop=True)
+    q = q.reset_coords(drop=True)
+    if cls.spec.items:
+        return q.sel(item=list(items))
+    return q.sel(item=NO_ITEM, drop=True)
+
+
+def revalue(
+    state: State,
+    tables: Mapping[str, CoefficientTable] | None = None,
+    services: Sequence[str] | None = None,
+    quantities: Mapping[str, xr.DataArray] | None = None,
+) -> dict[str, xr.DataArray]:
+    """Value [CNY/yr] by region × ecosystem of each service from the account's quantities and ``tables``.
+
+    value = ``cls.value(Q, **value_params)`` × unit factor, with the value parameters
+    resolved again from ``tables`` (default: the state's).  With the state's own tables
+    this reproduces the account's values exactly; with perturbed prices it gives the
+    values for those prices without recomputing any raster.
+    """
+    tables = {**state.tables, **(tables or {})}
+    out = {}
+    for cls in state.classes:
+        sid = cls.spec.id
+        if services is not None and sid not in services:
+            continue
+        if sid in state.from_lines:  # priced line by line: the account's values stand
+            out[sid] = state.account.data["value"].sel(service=sid).isel(scenario=0, year=0, drop=True).sum("item")
+            continue
+        q = quantities[sid] if quantities and sid in quantities else quantity_of(state.account, cls, state.items[sid])
+        vargs = arguments(cls, "value", inputs=state.inputs, tables=tables, land=state.land, items=state.items[sid])
+        v = cls.value(q, **vargs) * cls.value_factor()
+        out[sid] = v.sum("item") if "item" in getattr(v, "dims", ()) else v
+    return out
+
+
+def total_value(values: Mapping[str, xr.DataArray]) -> pd.Series:
+    """Σ over regions and ecosystem types per service [CNY/yr]."""
+    return pd.Series({s: float(np.asarray(v).sum()) for s, v in values.items()}, name="value")
+
+
+# -- the difference ---------------------------------------------------------------------------
+
+
+def difference(base: Account, with_: Account) -> xr.Dataset:
+    """with − baseline of ``quantity``, ``value`` [CNY/yr] and ``area`` [m²] by service, item, region, ecosystem.
+
+    The scenario and year dimensions are dropped; the service and item coordinates
+    (names, units, category) are kept.
+    """
+    a = base.data.isel(scenario=0, year=0, drop=True)
+    b = with_.data.isel(scenario=0, year=0, drop=True)
+    for name in ("service", "item", "region", "ecosystem"):
+        if list(a[name].values) != list(b[name].values):
+            raise RegionError(
+                f"baseline and with-project accounts differ in {name}: {list(a[name].values)} vs {list(b[name].values)}"
+            )
+    out = xr.Dataset(
+        {
+            "quantity": b["quantity"] - a["quantity"],
+            "value": b["value"] - a["value"],
+            "area": b["area"] - a["area"],
+            "value_baseline": a["value"],
+            "value_with_project": b["value"],
+            "quantity_baseline": a["quantity"],
+            "quantity_with_project": b["quantity"],
+            "area_baseline": a["area"],
+        }
+    )
+    out["value"].attrs["units"] = VALUE_UNIT
+    out.attrs.update(price_year=a.attrs.get("price_year"), profile=a.attrs.get("profile"))
+    return out
+
+
+def money(unit: str) -> float:
+    """Factor from CNY/yr to ``unit``/yr (CNY, 万元, 亿元)."""
+    return factor(VALUE_UNIT, f"{unit} / yr")
+
+
+def by_service(delta: xr.Dataset, unit: str = "万元") -> pd.DataFrame:
+    """One row per service and item: names, Δquantity with unit, baseline, with-project and Δ value."""
+    f = money(unit)
+    rows = []
+    for s in delta["service"].values:
+        d = delta.sel(service=s)
+        for it in d["item"].values:
+            q = d["quantity"].sel(item=it)
+            if not bool(q.notnull().any()):
+                continue
+            zh, en = str(d["name_zh"].values), str(d["name_en"].values)
+            if it != NO_ITEM:
+                zh += f" · {d['item_zh'].sel(item=it).values}"
+                en += f" · {d['item_en'].sel(item=it).values}"
+            rows.append(
+                {
+                    "service": str(s),
+                    "item": str(it),
+                    "指标": zh,
+                    "indicator": en,
+                    "category": str(d["category"].values),
+                    "Δquantity": float(q.sum()),
+                    "quantity_unit": unit_label(str(d["quantity_unit"].values)),
+                    f"baseline [{unit}/yr]": float(d["value_baseline"].sel(item=it).sum()) * f,
+                    f"with project [{unit}/yr]": float(d["value_with_project"].sel(item=it).sum()) * f,
+                    f"ΔGEP [{unit}/yr]": float(d["value"].sel(item=it).sum()) * f,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def by(delta: xr.Dataset, dim: str, unit: str = "万元") -> pd.DataFrame:
+    """ΔGEP [unit/yr] (and the two states) summed over all but ``dim``: category, ecosystem or region."""
+    f = money(unit)
+    cols = {"value_baseline": f"baseline [{unit}/yr]", "value_with_project": f"with project [{unit}/yr]"}
+    cols["value"] = f"ΔGEP [{unit}/yr]"
+    parts = []
+    for var, name in cols.items():
+        v = delta[var]
+        if dim == "category":
+            v = v.groupby("category").sum()
+        s = v.sum([d for d in v.dims if d != dim]) * f
+        parts.append(s.to_series().rename(name))
+    df = pd.concat(parts, axis=1).reset_index()
+    if dim == "category":
+        df.insert(1, "类别", [CATEGORY_NAMES[c][0] for c in df["category"]])
+        df.insert(2, "category_en", [CATEGORY_NAMES[c][1] for c in df["category"]])
+    if dim == "ecosystem":
+        zh = dict(zip(delta["ecosystem"].values, delta["ecosystem_zh"].values, strict=True))
+        en = dict(zip(delta["ecosystem"].values, delta["ecosystem_en"].values, strict=True))
+        df.insert(1, "生态系统", df["ecosystem"].map(zh))
+        df.insert(2, "ecosystem_en", df["ecosystem"].map(en))
+        area = (delta["area_baseline"].sum("region").to_series(), delta["area"].sum("region").to_series())
+        df["baseline area [ha]"] = df["ecosystem"].map(area[0]) * factor("m**2", "ha")
+        df["Δarea [ha]"] = df["ecosystem"].map(area[1]) * factor("m**2", "ha")
+        df = df[(df["baseline area [ha]"] != 0) | (df["Δarea [ha]"] != 0)].reset_index(drop=True)
+    return df
+
+
+def service_totals(delta: xr.Dataset) -> pd.Series:
+    """ΔGEP [CNY/yr] per service at full effect."""
+    v = delta["value"].sum([d for d in delta["value"].dims if d != "service"])
+    return v.to_series()
+
+
+def quantity_totals(delta: xr.Dataset) -> pd.Series:
+    """Δquantity per service in its own unit (NaN for services with several items)."""
+    q = delta["quantity"]
+    exists = q.notnull().any(["region", "ecosystem"]).sum("item")
+    tot = q.sum([d for d in q.dims if d != "service"])
+    return tot.where(exists == 1).to_series()

@@ -1,0 +1,294 @@
+"""Running a project appraisal: :func:`project` → :class:`ProjectResult` (tables, maps, exports)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pint
+import xarray as xr
+
+from gepcalc.project import delta as dl
+from gepcalc.project import eod as eodm
+from gepcalc.project.definition import Project, load_project
+from gepcalc.project.schedule import npv
+from gepcalc.project.uncertainty import MonteCarlo, monte_carlo, parse_uncertainty, sensitivity
+from gepcalc.units import Q_, VALUE_UNIT, factor
+
+
+class ProjectResult:
+    """A project appraisal: both accounts, ΔGEP, schedule, EOD tables, uncertainty and maps.
+
+    Money is held in CNY and shown in ``unit`` (default 万元).  ΔGEP "at full effect" is
+    the yearly change once the project works fully [CNY/yr]; the yearly ΔGEP is that
+    times the schedule's effect fraction f_t.
+
+    Attributes
+    ----------
+    project : Project
+        The definition.
+    baseline, with_project : State
+        The two computed states (``.account`` is a :class:`gepcalc.Account`).
+    delta : xarray.Dataset
+        with − baseline by service, item, region, ecosystem (:func:`gepcalc.project.delta.difference`).
+    eod : EOD or None
+        Parsed ``[eod]`` section.
+    sensitivity_table : pandas.DataFrame or None
+        One-at-a-time sensitivity (after :meth:`run_sensitivity`).
+    mc : MonteCarlo or None
+        Monte Carlo draws (after :meth:`run_monte_carlo`).
+    notes : list of str
+        What the reader should know.
+    """
+
+    def __init__(self, project: Project, baseline: dl.State, with_project: dl.State, notes=()):
+        self.project = project
+        self.baseline = baseline
+        self.with_project = with_project
+        self.delta = dl.difference(baseline.account, with_project.account)
+        self.schedule = project.schedule
+        units = dict(zip(self.delta["service"].values, self.delta["quantity_unit"].values, strict=True))
+        self.eod = eodm.parse_eod(project.eod, self.schedule, list(self.delta["service"].values), units, project.source)
+        self.sensitivity_table: pd.DataFrame | None = None
+        self.mc: MonteCarlo | None = None
+        self._maps: tuple[dict, dict] | None = None
+        self.notes = list(dict.fromkeys([*notes, *baseline.account.notes, *with_project.account.notes]))
+
+    def __repr__(self) -> str:
+        return (
+            f"<gepcalc ProjectResult {self.project.name!r}: ΔGEP {self.gep_change('万元').magnitude:,.2f} 万元/yr "
+            f"at full effect, NPV {self.npv('万元').magnitude:,.2f} 万元 over "
+            f"{self.schedule.years[0]}–{self.schedule.years[-1]} at {self.schedule.discount_rate:.2%}>"
+        )
+
+    # -- ΔGEP -------------------------------------------------------------------------------------------
+    def service_totals(self) -> pd.Series:
+        """ΔGEP at full effect per service [CNY/yr]."""
+        return dl.service_totals(self.delta)
+
+    def gep_change(self, unit: str = "CNY") -> pint.Quantity:
+        """ΔGEP at full effect, summed over everything [unit/yr]."""
+        return Q_(float(self.delta["value"].sum()), VALUE_UNIT).to(f"{unit} / yr")
+
+    def by_service(self, unit: str = "万元") -> pd.DataFrame:
+        """Per service and item: Δquantity with unit, baseline, with-project and Δ value [unit/yr]."""
+        return dl.by_service(self.delta, unit)
+
+    def by(self, dim: str, unit: str = "万元") -> pd.DataFrame:
+        """ΔGEP [unit/yr] by ``category``, ``ecosystem`` or ``region``."""
+        return dl.by(self.delta, dim, unit)
+
+    def annual(self, unit: str = "万元") -> pd.DataFrame:
+        """Per year: phase, effect f_t, ΔGEP per service and total, discount factor, discounted, cumulative sums."""
+        f = factor("CNY", unit)
+        sched = self.schedule.table().set_index("year")
+        per = self.service_totals()
+        df = pd.DataFrame(index=sched.index)
+        df["phase"] = sched["phase"]
+        df["effect"] = sched["effect"]
+        for s, v in per.items():
+            df[s] = sched["effect"] * float(v) * f
+        df["total"] = sched["effect"] * float(per.sum()) * f
+        df["discount_factor"] = sched["discount_factor"]
+        df["discounted"] = df["total"] * df["discount_factor"]
+        df["cumulative"] = df["total"].cumsum()
+        df["cumulative_discounted"] = df["discounted"].cumsum()
+        df.attrs["unit"] = unit
+        return df.reset_index()
+
+    def cumulative(self, unit: str = "CNY") -> pint.Quantity:
+        """Σ_t ΔGEP_t over the horizon (undiscounted) [unit]."""
+        return Q_(float(self.gep_change().magnitude) * float(self.schedule.effect().sum()), "CNY").to(unit)
+
+    def npv(self, unit: str = "CNY") -> pint.Quantity:
+        """NPV of the ΔGEP: Σ_t f_t · ΔGEP · d_t [unit]."""
+        return Q_(float(self.gep_change().magnitude) * self.schedule.annuity(), "CNY").to(unit)
+
+    # -- EOD --------------------------------------------------------------------------------------------
+    def cash_flow(self, unit: str = "万元") -> pd.DataFrame | None:
+        """Yearly cash flow [unit] (investment, operating cost, revenues, monetised ΔGEP, net, cumulative)."""
+        if self.eod is None:
+            return None
+        df = eodm.cash_flow(self.eod, self.schedule, self.service_totals(), dl.quantity_totals(self.delta))
+        money = [c for c in df if c != "discount_factor"]
+        df[money] = df[money] * factor("CNY", unit)
+        return df.reset_index()
+
+    def ecological_benefit(self, unit: str = "万元") -> pd.DataFrame:
+        """Yearly ΔGEP [unit]: per service, total, market part (monetised shares), non-market rest."""
+        df = eodm.ecological_benefit(self.schedule, self.service_totals(), self.eod)
+        money = [c for c in df if c != "discount_factor"]
+        df[money] = df[money] * factor("CNY", unit)
+        return df.reset_index()
+
+    def indicators(self) -> dict:
+        """EOD appraisal figures in CNY (see :func:`gepcalc.project.eod.indicators`); {} without [eod]."""
+        if self.eod is None:
+            return {}
+        cash = eodm.cash_flow(self.eod, self.schedule, self.service_totals(), dl.quantity_totals(self.delta))
+        ben = eodm.ecological_benefit(self.schedule, self.service_totals(), self.eod)
+        return eodm.indicators(cash, ben)
+
+    def summary(self, unit: str = "万元") -> pd.DataFrame:
+        """Key figures with Chinese and English labels, values and units."""
+        f = factor("CNY", unit)
+        s = self.schedule
+        rows = [
+            ("项目", "project", self.project.name, ""),
+            ("评估期", "appraisal years", f"{s.years[0]}–{s.years[-1]}", ""),
+            ("建设期", "construction years", ", ".join(map(str, s.construction_years)) or "-", ""),
+            ("折现率", "discount rate", s.discount_rate, "1"),
+            ("价格基准年", "price year", self.delta.attrs.get("price_year"), ""),
+            ("满效年生态系统生产总值增量", "ΔGEP at full effect", float(self.gep_change(unit).magnitude), f"{unit}/a"),
+            ("累计增量", "cumulative ΔGEP", float(self.cumulative(unit).magnitude), unit),
+            ("增量净现值", "NPV of ΔGEP", float(self.npv(unit).magnitude), unit),
+        ]
+        ind = self.indicators()
+        if ind:
+            rows += [
+                ("现金流入现值", "PV of inflows", ind["pv_inflow"] * f, unit),
+                ("其中: 生态产品变现", "of which monetised ΔGEP", ind["pv_monetised"] * f, unit),
+                ("投资与运营成本现值", "PV of investment + operating cost", ind["pv_outflow"] * f, unit),
+                ("资金自平衡率", "fund self-balance ratio", ind["self_balance_ratio"], "1"),
+                ("财务净现值", "financial NPV", ind["financial_npv"] * f, unit),
+                ("静态投资回收期", "payback period", ind["payback_period"], "yr"),
+                ("回收年份", "payback year", ind["payback_year"], ""),
+                ("动态投资回收期", "discounted payback period", ind["discounted_payback_period"], "yr"),
+                ("含非市场生态效益的净现值", "NPV incl. non-market ΔGEP", ind["npv_with_non_market"] * f, unit),
+            ]
+        if self.mc is not None:
+            st = self.mc.stats()
+            for col, zh, en, u in (("total", "增量", "ΔGEP", f"{unit}/a"), ("npv", "净现值", "NPV", unit)):
+                for q in ("mean", "P5", "P50", "P95"):
+                    rows.append((f"蒙特卡洛 {zh} {q}", f"Monte Carlo {en} {q}", st.at[col, q] * f, u))
+        return pd.DataFrame(rows, columns=["指标", "item", "value", "unit"])
+
+    # -- uncertainty ------------------------------------------------------------------------------------
+    def run_sensitivity(self, step: float = 0.1, tables=None) -> pd.DataFrame:
+        """One-at-a-time sensitivity (:func:`~gepcalc.project.uncertainty.sensitivity`) into ``sensitivity_table``."""
+        self.sensitivity_table = sensitivity(
+            self.baseline, self.with_project, self.schedule.annuity(), step=step, tables=tables
+        )
+        return self.sensitivity_table
+
+    def run_monte_carlo(
+        self, n: int = 500, seed: int = 0, distribution: str = "triangular", physical: bool = False, tables=None
+    ) -> MonteCarlo:
+        """Seeded Monte Carlo over declared ranges (see :func:`gepcalc.project.uncertainty.monte_carlo`)."""
+        self.mc = monte_carlo(
+            self.baseline,
+            self.with_project,
+            self.schedule.annuity(),
+            n=n,
+            seed=seed,
+            distribution=distribution,
+            physical=physical,
+            tables=tables,
+        )
+        if self.mc.held:
+            self.notes.append(
+                "Monte Carlo held these physical coefficients at their values (set physical = true to draw them): "
+                + ", ".join(self.mc.held)
+            )
+        return self.mc
+
+    # -- maps -------------------------------------------------------------------------------------------
+    def maps(self) -> dict[str, xr.DataArray]:
+        """ΔGEP per pixel [CNY/yr] per service and ``total`` (lazy DataArrays, NaN outside the boundary)."""
+        if self._maps is None:
+            from gepcalc.project.maps import change_maps
+
+            self._maps = change_maps(self.baseline, self.with_project)
+        return self._maps[0]
+
+    def map_methods(self) -> dict[str, str]:
+        """How each service's map was made: ``per pixel`` or ``spread by area``."""
+        self.maps()
+        return self._maps[1]
+
+    def write_maps(self, out_dir: str | Path, services: bool = True) -> list[Path]:
+        """Write ``delta_gep_total.tif`` (and one per service) [CNY/yr per pixel] and ``delta_gep_total.png``."""
+        from gepcalc.project.maps import write_geotiff
+        from gepcalc.project.report import map_png
+
+        out_dir = Path(out_dir)
+        paths = []
+        for k, da in self.maps().items():
+            if k != "total" and not services:
+                continue
+            paths.append(write_geotiff(da, out_dir / f"delta_gep_{k}.tif"))
+        png = out_dir / "delta_gep_total.png"
+        png.write_bytes(map_png(self))
+        paths.append(png)
+        return paths
+
+    # -- exports ----------------------------------------------------------------------------------------
+    def to_excel(self, path: str | Path, unit: str = "万元") -> Path:
+        """Write the appraisal workbook (summary, ΔGEP tables, yearly, cash flow, uncertainty, sources, notes)."""
+        from gepcalc.project.report import write_excel
+
+        return write_excel(self, Path(path), unit)
+
+    def to_html(self, path: str | Path, unit: str = "万元") -> Path:
+        """Write a self-contained HTML report with charts and the change map (PNG embedded)."""
+        from gepcalc.project.report import write_html
+
+        return write_html(self, Path(path), unit)
+
+
+def project(
+    spec: str | Path | Mapping | Project,
+    *,
+    base: str | Path | None = None,
+    progress: bool = False,
+    uncertainty: bool | None = None,
+) -> ProjectResult:
+    """Appraise a project: baseline and with-project accounts on its boundary, ΔGEP, NPV, EOD tables.
+
+    Parameters
+    ----------
+    spec
+        PROJECT.toml path, a dict of the same shape, or a :class:`Project` (format: ``docs/project.md``).
+    base
+        Folder that relative paths of a dict refer to.
+    progress
+        Show progress bars while the accounts compute.
+    uncertainty
+        Run the sensitivity and Monte Carlo of ``[uncertainty]`` (default: when the section is present).
+
+    Returns
+    -------
+    ProjectResult
+        ``.by_service()``, ``.annual()``, ``.npv()``, ``.cash_flow()``, ``.summary()``, ``.maps()``,
+        ``.to_excel()``, ``.to_html()``.
+
+    Raises
+    ------
+    gepcalc.errors.GepcalcError
+        ConfigError for a bad project file or schedule, GridMismatchError when the two land covers
+        are on different grids, RegionError when the boundary lies outside the raster, and every
+        error of :func:`gepcalc.account`.
+    """
+    proj = spec if isinstance(spec, Project) else load_project(spec, base=base)
+    unc = parse_uncertainty(proj.uncertainty, proj.source)
+    chunks = proj.account.get("chunks", True)
+    lc = dl.check_grids(proj.baseline.landcover, proj.with_project.landcover, chunks=chunks)
+    boundary, notes = dl.project_boundary(proj, lc)
+    base_state = dl.run_state(proj, proj.baseline, "baseline", boundary, progress=progress)
+    with_state = dl.run_state(proj, proj.with_project, "with_project", boundary, progress=progress)
+    result = ProjectResult(proj, base_state, with_state, notes)
+    run = unc["run"] if uncertainty is None else uncertainty
+    if run:
+        result.run_sensitivity(step=unc["step"], tables=unc["tables"])
+        result.run_monte_carlo(
+            n=unc["n"],
+            seed=unc["seed"],
+            distribution=unc["distribution"],
+            physical=unc["physical"],
+            tables=unc["tables"],
+        )
+    return result
+
+
+__all__ = ["ProjectResult", "npv", "project"]
