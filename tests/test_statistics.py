@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import gepcalc as gep
-from conftest import SMALL_INPUTS, SMALL_OVERRIDES
+from conftest import ROOT, SMALL_INPUTS, SMALL_OVERRIDES
 from gepcalc.errors import LineError, MissingInputError, UnitError
 from gepcalc.lines import UNALLOCATED
 
@@ -376,3 +376,50 @@ def test_multi_year_series_at_constant_prices():
     effects = [c for c in d.columns if c.startswith(("extent", "condition", "price"))]
     assert sum(total[c] for c in effects) == pytest.approx(5.46 / 1.025 - 5.0)
     assert total[next(c for c in effects if c.startswith("extent"))] == pytest.approx(0.0)
+
+
+def test_statistics_mapped_to_pixels(small_lc, halves):
+    """Each region × type value spread over its pixels by area: the map adds up to the account."""
+    from gepcalc.maps import value_map
+
+    acct = _stat_account(small_lc, halves)
+    m = value_map(acct, small_lc, halves, region_field="name", services=["recreation"]).compute()
+    # recreation 7.2e6 CNY on the east's grassland (1 pixel: 1.8e6) and water (3 pixels: 1.8e6 each)
+    assert float(m.sum()) == pytest.approx(7.2e6)
+    assert sorted(np.unique(m.values[m.values > 0]).tolist()) == pytest.approx([1.8e6])
+    assert int((m.values > 0).sum()) == 4
+    everything = value_map(acct, small_lc, halves, region_field="name").compute()
+    mapped = acct.data["value"].drop_sel(ecosystem=UNALLOCATED).sum()
+    assert float(everything.sum()) == pytest.approx(float(mapped))  # the unallocated tea line has no pixels
+
+
+# -- the command line --------------------------------------------------------------------------------
+
+
+def test_cli_account_of_published_lines_and_profiles(tmp_path):
+    from typer.testing import CliRunner
+
+    from gepcalc.cli import app
+
+    runner = CliRunner()
+    example = ROOT / "data" / "demo" / "shenzhen2020" / "account.toml"
+    res = runner.invoke(app, ["account", str(example), "--out", str(tmp_path / "sz")])
+    assert res.exit_code == 0, res.output
+    assert "605.43" in res.output and "from lines (no land cover)" in res.output  # 117.19 + 488.24 亿元
+    book = pd.ExcelFile(tmp_path / "sz" / "account.xlsx")
+    assert "lines 统计明细" in book.sheet_names
+    lines = pd.read_excel(book, sheet_name="lines 统计明细")
+    assert lines["quantity_source"].str.contains("涵养水源19.18亿吨").any()
+    csv = pd.read_csv(tmp_path / "sz" / "account.csv", encoding="utf-8-sig")
+    assert set(csv["profile"]) == {"mee-2020"} and csv["value"].sum() == pytest.approx(1.918e9 * 6.11 + 48_824_115_000)
+    res = runner.invoke(app, ["profiles"])
+    assert res.exit_code == 0
+    for pid in ("mee-2020", "ndrc-2022", "gbt-46869-2025", "zhejiang-2020", "zhejiang-2025"):
+        assert pid in res.output
+    # a bad line: the error names the file and the row, exit code 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,service,quantity,unit\nX,water_conservation,abc,m**3\n", encoding="utf-8")
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text('[account]\nlines = ["bad.csv"]\n', encoding="utf-8")
+    res = runner.invoke(app, ["account", str(cfg), "--out", str(tmp_path / "b")])
+    assert res.exit_code == 2 and "bad.csv" in res.output and "rows [2]" in res.output

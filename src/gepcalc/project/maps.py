@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from gepcalc.account import _on_grid
+from gepcalc.maps import spread_by_area
 from gepcalc.project.delta import State
 from gepcalc.resolve import arguments
 from gepcalc.services.base import Service, on_pixels
@@ -80,17 +81,7 @@ def value_map(state: State, cls: type[Service]) -> xr.DataArray:
 
 def _spread(state: State, sid: str) -> xr.DataArray:
     """Each region × ecosystem value spread over its pixels by area."""
-    land = state.land
-    data = state.account.data.isel(scenario=0, year=0, drop=True)
-    value = data["value"].sel(service=sid).sum("item").sel(region=land.region_names, ecosystem=land.ecosystem_ids)
-    area = data["area"].sel(region=land.region_names, ecosystem=land.ecosystem_ids)
-    per_m2 = (value / area.where(area > 0)).fillna(0.0).values.ravel()  # region-major, like the cell code
-    lut = np.concatenate([[0.0], per_m2])
-    n_eco = len(land.ecosystem_ids)
-    cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
-    cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0)
-    dens = xr.apply_ufunc(lambda b: lut[b], cell, dask="parallelized", output_dtypes=["float64"])
-    return dens * _on_grid(land.area, land)
+    return spread_by_area(state.account.data, state.land, [sid])
 
 
 def change_maps(base: State, with_: State) -> tuple[dict[str, xr.DataArray], dict[str, str]]:
