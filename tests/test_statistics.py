@@ -423,3 +423,18 @@ def test_cli_account_of_published_lines_and_profiles(tmp_path):
     cfg.write_text('[account]\nlines = ["bad.csv"]\n', encoding="utf-8")
     res = runner.invoke(app, ["account", str(cfg), "--out", str(tmp_path / "b")])
     assert res.exit_code == 2 and "bad.csv" in res.output and "rows [2]" in res.output
+
+
+def test_net_provisioning_profile_applies_the_ecosystem_share(small_lc, halves, tmp_path):
+    text = (ROOT / "data" / "profiles" / "mee-2020.toml").read_text(encoding="utf-8")
+    net = tmp_path / "net.toml"
+    net.write_text(text.replace('id = "mee-2020"', 'id = "net-test"').replace('"gross"', '"net"'), encoding="utf-8")
+    kw = dict(region_field="name", services=["agricultural_products"], profile=net)
+    one = _lines().iloc[[0]]
+    acct = gep.account(small_lc, halves, lines=one.assign(share=["0.6"]), **kw)
+    # grain: 100 t × 2400 CNY/t × ecosystem share 0.6 = 144,000 CNY
+    assert acct.gep().magnitude == pytest.approx(144_000)
+    assert acct.lines["ecosystem_share"].iloc[0] == pytest.approx(0.6)
+    assert acct.data.attrs["profile"] == "net-test"
+    with pytest.raises(LineError, match=r"net of intermediate inputs.*'agricultural_products'/'grain' has no"):
+        gep.account(small_lc, halves, lines=one, **kw)

@@ -395,7 +395,7 @@ def account(
         for name, t in list(loaded.items()):
             loaded[name], changed = reprice(t, price_year, price_index, price_region)
             repriced.update({(name, n.split("[", 1)[1].split("]", 1)[0]): n for n in changed})
-    valued = value_lines(all_lines, by_id, loaded, outside=prof.outside)
+    valued = value_lines(all_lines, by_id, loaded, outside=prof.outside, provisioning=prof.provisioning)
     inputs = dict(inputs or {})
     if landcover is None and raster_cls:
         raise MissingInputError(

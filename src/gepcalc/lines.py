@@ -53,6 +53,7 @@ LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "value": ("价值", "价值量", "报告价值"),
     "value_unit": ("价值单位", "价值量单位"),
     "origin": ("来源地",),
+    "share": ("生态系统贡献率", "贡献率"),
     "name_zh": ("名称",),
     "name_en": ("name",),
     "note": ("备注", "说明"),
@@ -100,7 +101,7 @@ def read_lines(src: str | Path | pd.DataFrame, *, service: str | None = None) ->
         )
     for c in LINE_COLUMNS:
         if c not in df:
-            df[c] = np.nan if c in ("quantity", "price", "value") else ""
+            df[c] = np.nan if c in ("quantity", "price", "value", "share") else ""
     df["file"] = where
     return _check(df, where)
 
@@ -171,6 +172,10 @@ def _numbers(df: pd.DataFrame, col: str, where: str, *, required: bool) -> pd.Se
 def _check(df: pd.DataFrame, where: str) -> pd.DataFrame:
     df["quantity"] = _numbers(df, "quantity", where, required=True)
     df["price"] = _numbers(df, "price", where, required=False)
+    df["share"] = _numbers(df, "share", where, required=False)
+    bad_share = (df["share"] < 0) | (df["share"] > 1)
+    if bad_share.any():
+        raise LineError(f"{where}: column 'share' must lie in [0, 1]; rows {df.loc[bad_share, 'row'].tolist()[:10]}")
     df["value"] = _numbers(df, "value", where, required=False)
     for col, rows in (
         ("region", df["region"].eq("")),
@@ -255,6 +260,7 @@ def value_lines(
     tables: Mapping[str, CoefficientTable],
     *,
     outside: str = "ignore",
+    provisioning: str = "gross",
 ) -> ValuedLines:
     """Quantity in the indicator's unit, price and value of every line, with where each came from.
 
@@ -273,6 +279,9 @@ def value_lines(
     outside
         What to do with lines marked ``origin = outside``: ``"subtract"`` (GB/T 46869-2025:
         GEP minus eco-products from outside the region) or ``"ignore"`` (left out).
+    provisioning
+        ``"gross"``: products at their full value; ``"net"``: times the ecosystem's share
+        (the line's ``share``, else the ``products`` table's ``ecosystem_share``).
     """
     products = tables.get("products")
     rows = []
@@ -318,6 +327,10 @@ def value_lines(
         else:
             value = None
             out.update(priced_by="service")
+        if provisioning == "net" and spec.category == "provisioning" and value is not None:
+            share = _ecosystem_share(line, spec.id, item, products, where)
+            value = value * share
+            out["share_applied"] = share
         out["value_CNY"] = value.magnitude if value is not None else np.nan
         if line["origin"] == "outside":
             out["counted"] = "subtracted" if outside == "subtract" else "not counted"
@@ -335,6 +348,19 @@ def _value(q: pint.Quantity, price: pint.Quantity, where: str) -> pint.Quantity:
         return (q * price).to(VALUE_UNIT)
     except pint.DimensionalityError:
         raise LineError(f"{where}: {q:~P} × price {price:~P} is not money per year (CNY/yr)") from None
+
+
+def _ecosystem_share(line: Mapping, sid: str, item: str, products: CoefficientTable | None, where: str) -> float:
+    """The ecosystem's share of a product's value: the line's ``share``, else the products table's."""
+    if pd.notna(line.get("share")):
+        return float(line["share"])
+    key = f"{sid}.{item}"
+    if products is not None and key in products.keys and pd.notna(products.data.at[key, "ecosystem_share"]):
+        return float(products.data.at[key, "ecosystem_share"])
+    raise LineError(
+        f"{where}: the profile values provisioning net of intermediate inputs and {sid!r}/{item!r} has no "
+        "ecosystem share; give a 'share' column (0-1) in the line or an ecosystem_share in the products table"
+    )
 
 
 def _catalogue_value(q, sid: str, item: str, products: CoefficientTable | None, where: str):
@@ -465,6 +491,7 @@ def provenance(valued: ValuedLines) -> pd.DataFrame:
         "value_unit": "reported_value_unit",
         "reported_value_CNY_difference": "difference_from_reported",
         "origin": "origin",
+        "share_applied": "ecosystem_share",
         "counted": "counted",
         "file": "file",
         "row": "row",

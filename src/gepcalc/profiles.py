@@ -38,6 +38,8 @@ class Profile:
     outside: str = "ignore"
     #: double-counting rules (:mod:`gepcalc.rules`), applied when both services are in the account
     double_counting: tuple[dict, ...] = ()
+    #: provisioning products at their full value (``"gross"``) or times the ecosystem's share (``"net"``)
+    provisioning: str = "gross"
     #: what the profile says about itself and its sources (shown with ``gepcalc profiles``)
     notes: str = ""
 
@@ -63,6 +65,9 @@ def load_profile(profile: str | Path) -> Profile:
         if key not in raw:
             raise ConfigError(f"profile {path} lacks {key!r}")
     outside = raw.get("outside", "ignore")
+    provisioning = raw.get("provisioning", "gross")
+    if provisioning not in ("gross", "net"):
+        raise ConfigError(f"profile {path}: provisioning = {provisioning!r}; expected 'gross' or 'net'")
     if outside not in ("subtract", "ignore"):
         raise ConfigError(f"profile {path}: outside = {outside!r}; expected 'subtract' or 'ignore'")
     return Profile(
@@ -78,6 +83,7 @@ def load_profile(profile: str | Path) -> Profile:
         version=str(raw.get("version", "")),
         path=path,
         outside=outside,
+        provisioning=provisioning,
         double_counting=tuple(check_rules(raw.get("double_counting", []), str(path))),
         notes=raw.get("notes", ""),
     )
