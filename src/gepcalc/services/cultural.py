@@ -63,10 +63,35 @@ def _sites(table: pd.DataFrame, where: str) -> pd.DataFrame:
     return table
 
 
+def _visits_and_spending(table: pd.DataFrame, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Visits [visit/yr] and spending per visit [CNY/visit] of each site."""
+    visits = column_values(table, "visitors", "visit", where, aliases=("visits", "游客人次", "游客量"))
+    spend = column_values(table, "spending", "CNY / visit", where, aliases=("人均花费", "人均旅游花费"))
+    return visits, spend
+
+
 def raise_missing(where: str, column: str):
     from gepcalc.errors import LineError
 
     raise LineError(f"{where}: the sites table needs a {column!r} column (one row per site)")
+
+
+def _recreation_spec(method: str, *references: Reference) -> ServiceSpec:
+    """The recreation indicator's spec; its methods differ only in how a visit is priced."""
+    return ServiceSpec(
+        id="recreation",
+        name_zh="休闲旅游",
+        name_en="Recreation and tourism",
+        category="cultural",
+        quantity_unit="visit / yr",
+        quantity_name="visits",
+        method=method,
+        params=(),
+        value_params=(),
+        references=references,
+        tables=("allocation",),
+        statistical=True,
+    )
 
 
 class Recreation(StatisticsService):
@@ -85,22 +110,10 @@ class Recreation(StatisticsService):
     travel_time [h], wage [CNY/h]``, optional ``time_share``, ``ecosystem``, ``source``.
     """
 
-    spec = ServiceSpec(
-        id="recreation",
-        name_zh="休闲旅游",
-        name_en="Recreation and tourism",
-        category="cultural",
-        quantity_unit="visit / yr",
-        quantity_name="visits",
-        method="travel_cost",
-        params=(),
-        value_params=(),
-        references=(
-            Reference(MEE_2020.document, "文化服务: 旅行费用法 (travel cost: expenditure + time cost)", 2020),
-            OUYANG_2013,
-        ),
-        tables=("allocation",),
-        statistical=True,
+    spec = _recreation_spec(
+        "travel_cost",
+        Reference(MEE_2020.document, "文化服务: 旅行费用法 (travel cost: expenditure + time cost)", 2020),
+        OUYANG_2013,
     )
     inputs_hint = "statistics table: region, site, visitors, spending, travel_time, wage [, time_share]"
 
@@ -108,8 +121,7 @@ class Recreation(StatisticsService):
     def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
         table = _sites(table, where)
         share_default = load_table("constants").quantity("travel_time_value_share", "value")
-        visits = column_values(table, "visitors", "visit", where, aliases=("visits", "游客人次", "游客量"))
-        spend = column_values(table, "spending", "CNY / visit", where, aliases=("人均花费", "人均旅游花费"))
+        visits, spend = _visits_and_spending(table, where)
         hours = column_values(table, "travel_time", "h / visit", where, aliases=("旅行时间",))
         wage = column_values(table, "wage", "CNY / h", where, aliases=("工资率", "小时工资"))
         share = column_values(table, "time_share", "dimensionless", where, default=f"{share_default.magnitude}")
@@ -139,27 +151,15 @@ class RecreationRevenue(StatisticsService):
     the trip attributable to natural landscapes [1] (a column of the sites table, no default).
     """
 
-    spec = ServiceSpec(
-        id="recreation",
-        name_zh="休闲旅游",
-        name_en="Recreation and tourism",
-        category="cultural",
-        quantity_unit="visit / yr",
-        quantity_name="visits",
-        method="tourism_revenue",
-        params=(),
-        value_params=(),
-        references=(Reference(MEE_2020.document, "文化服务: 旅游收入法 (tourism revenue)", 2020),),
-        tables=("allocation",),
-        statistical=True,
+    spec = _recreation_spec(
+        "tourism_revenue", Reference(MEE_2020.document, "文化服务: 旅游收入法 (tourism revenue)", 2020)
     )
     inputs_hint = "statistics table: region, site, visitors, spending, nature_share"
 
     @classmethod
     def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
         table = _sites(table, where)
-        visits = column_values(table, "visitors", "visit", where, aliases=("visits", "游客人次", "游客量"))
-        spend = column_values(table, "spending", "CNY / visit", where, aliases=("人均花费", "人均旅游花费"))
+        visits, spend = _visits_and_spending(table, where)
         share = column_values(table, "nature_share", "dimensionless", where, aliases=("自然景观贡献率",))
         return _site_lines(table, spend * share, visits, "tourism revenue: spending × nature_share", where)
 
