@@ -329,3 +329,103 @@ def test_cli_project_writes_excel_html_and_maps(tmp_path):
     bad.write_text(text.replace("horizon = 20", "horizon = 1"), encoding="utf-8")
     r = CliRunner().invoke(app, ["project", str(bad)])
     assert r.exit_code == 2 and "construction year 2026 is outside" in r.output
+
+
+# The project of spec(files) as a PROJECT.toml in the fixtures' folder; paths relative to it.
+PROJECT_TOML = """
+[project]
+name = "east"
+boundary = "east.geojson"
+services = ["carbon_sequestration"]
+year = 2020
+price_year = 2020
+
+[schedule]
+start_year = 2025
+horizon = 6
+construction = [2025]
+ramp_up = 3
+discount_rate = 0.05
+
+[baseline]
+landcover = "lc.tif"
+[baseline.overrides.carbon_sequestration.forest]
+rate = "2 t/ha/yr"
+[baseline.overrides.carbon_sequestration.grassland]
+rate = "0.5 t/ha/yr"
+[baseline.overrides.prices.carbon_price]
+price = "50 CNY/t"
+
+[with_project]
+landcover = "lc_with.tif"
+"""
+
+
+def write_portfolio(files, text):
+    (files["tmp"] / "PROJECT.toml").write_text(PROJECT_TOML, encoding="utf-8")
+    path = files["tmp"] / "portfolio" / "PORTFOLIO.toml"  # one folder down: paths resolve against this file
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PORTFOLIO = """
+[[projects]]
+name = "east"
+project = "../PROJECT.toml"
+[projects.monitored]
+2027 = "0.05 万元"
+2028 = { landcover = "../lc_with.tif" }
+"""
+
+
+def test_load_portfolio_amounts_and_monitored_data(files):
+    from gepcalc.project.portfolio import load_portfolio
+
+    projects, monitored = load_portfolio(write_portfolio(files, PORTFOLIO))
+    assert list(projects) == ["east"] and projects["east"].mc is None  # appraised without uncertainty
+    assert projects["east"].gep_change("CNY").magnitude == pytest.approx(DV, rel=1e-12)
+    # monitored land cover = the with-project land cover → monitored ΔGEP = ΔGEP at full effect
+    assert monitored["east"][2027] == "0.05 万元"
+    assert monitored["east"][2028].to("CNY/yr").magnitude == pytest.approx(DV, rel=1e-12)
+    table = gep.project.portfolio(projects, monitored, unit="CNY").set_index("year")
+    # f = [0, 1/3, 2/3, 1, 1, 1]: 2028 is the first year at full effect, so the gap is 0
+    assert table.at[2028, "planned ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
+    assert table.at[2028, "monitored ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
+    assert table.at[2028, "gap [CNY/yr]"] == pytest.approx(0.0, abs=1e-9)
+    # 0.05 万元 = 0.05 × 10 000 = 500 CNY/yr against 2/3 × 641.2174 = 427.4783 planned: gap 72.5217
+    assert table.at[2027, "monitored ΔGEP [CNY/yr]"] == pytest.approx(500.0)
+    assert table.at[2027, "gap [CNY/yr]"] == pytest.approx(500.0 - DV * 2 / 3)
+    assert table.at[2027, "gap share"] == pytest.approx((500.0 - DV * 2 / 3) / (DV * 2 / 3))
+    assert np.isnan(table.at[2029, "monitored ΔGEP [CNY/yr]"])
+    wan = gep.project.portfolio(projects, monitored).set_index("year")  # 万元 by default
+    assert wan.at[2027, "monitored ΔGEP [万元/yr]"] == pytest.approx(0.05)
+    assert wan.at[2028, "planned ΔGEP [万元/yr]"] == pytest.approx(DV / 1e4)
+
+
+def test_load_portfolio_errors_name_the_file(files):
+    from gepcalc.project.portfolio import load_portfolio
+
+    path = write_portfolio(files, '[[projects]]\nname = "east"\n')
+    with pytest.raises(ConfigError) as exc:
+        load_portfolio(path)
+    assert str(path) in str(exc.value) and "entry 1 has no `project`" in str(exc.value)
+    path = write_portfolio(files, PORTFOLIO.replace("{ landcover", "{ landcovr"))
+    with pytest.raises(ConfigError, match=r"monitored year '2028': unknown key\(s\) \['landcovr'\]"):
+        load_portfolio(path)
+
+
+def test_cli_portfolio_writes_workbook(files):
+    path = write_portfolio(files, PORTFOLIO)
+    out = files["tmp"] / "out"
+    r = CliRunner().invoke(app, ["portfolio", str(path), "--out", str(out), "--unit", "CNY"])
+    assert r.exit_code == 0, r.output
+    assert "planned ΔGEP" in r.output and "monitored ΔGEP" in r.output
+    sheet = pd.read_excel(out / "portfolio.xlsx", sheet_name="portfolio 项目组合").set_index("年份 year")
+    assert list(sheet.columns[:2]) == ["项目 project", "计划增量 planned ΔGEP [CNY/yr]"]
+    assert sheet.at[2027, "监测增量 monitored ΔGEP [CNY/yr]"] == pytest.approx(500.0)
+    assert sheet.at[2027, "差额 gap [CNY/yr]"] == pytest.approx(500.0 - DV * 2 / 3)
+    r = CliRunner().invoke(app, ["portfolio", str(write_portfolio(files, '[[projects]]\nname = "east"\n'))])
+    assert r.exit_code == 2
+    assert "error:" in r.output and "[[projects]] entry 1 has no `project`" in " ".join(r.output.split())
+    assert not (path.parent / "portfolio-out").exists()

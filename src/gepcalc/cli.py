@@ -1,4 +1,5 @@
-"""Command line: ``gepcalc demo``, ``account CONFIG.toml``, ``project PROJECT.toml``, ``services``, ``tables``."""
+"""Command line: ``gepcalc demo``, ``account CONFIG.toml``, ``project PROJECT.toml``, ``portfolio PORTFOLIO.toml``,
+``services``, ``tables``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gepcalc.errors import GepcalcError
@@ -85,7 +87,7 @@ def _run(fn):
     try:
         return fn()
     except GepcalcError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]error:[/] {escape(str(exc))}")  # messages name [sections]: not markup
         raise typer.Exit(code=2) from None
 
 
@@ -287,6 +289,39 @@ def project_cmd(
 
     for p in _run(write):
         console.print(f"wrote {p}")
+
+
+def show_portfolio(table) -> None:
+    """Print a portfolio table: planned vs monitored ΔGEP per project and year, the gap and its share."""
+    from gepcalc.project.portfolio import bilingual
+
+    df = bilingual(table)
+    t = Table(title="portfolio 项目组合: planned vs monitored ΔGEP (gap = monitored − planned)", title_justify="left")
+    for i, col in enumerate(df.columns):
+        t.add_column(col, justify="left" if i == 0 else "right")
+    last = None
+    for name, year, *amounts, share in df.itertuples(index=False):
+        if last is not None and name != last:
+            t.add_section()
+        cells = ["-" if v != v else f"{v:,.2f}" for v in amounts] + ["-" if share != share else f"{share:.1%}"]
+        t.add_row(escape(str(name)) if name != last else "", str(year), *cells)
+        last = name
+    console.print(t)
+
+
+@app.command("portfolio")
+def portfolio_cmd(
+    config: Annotated[Path, typer.Argument(help="portfolio file (PORTFOLIO.toml, see docs/project.md)")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="output folder (default portfolio-out)")] = None,
+    unit: Annotated[str, typer.Option(help="money unit of the table: CNY, 万元 or 亿元")] = "万元",
+) -> None:
+    """Planned vs monitored ΔGEP of a portfolio of projects: prints the table, writes portfolio.xlsx."""
+    from gepcalc.project.portfolio import load_portfolio, portfolio, to_excel
+
+    table = _run(lambda: portfolio(*load_portfolio(config, progress=True), unit=unit))
+    show_portfolio(table)
+    path = _run(lambda: to_excel(table, (out or config.parent / "portfolio-out") / "portfolio.xlsx"))
+    console.print(f"wrote {path}")
 
 
 def main() -> None:  # pragma: no cover

@@ -30,6 +30,13 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
         "notes 说明": meta,
     }
     sheets = {k: v for k, v in sheets.items() if len(v.columns)}
+    return write_sheets(path, sheets)
+
+
+def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], max_width: int = 60) -> Path:
+    """Write DataFrames as sheets of one workbook: frozen header row, columns as wide as their text."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with pd.ExcelWriter(path, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)
@@ -37,5 +44,5 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
             ws.freeze_panes = "A2"
             for i, col in enumerate(df.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(10, width + 2), 60)
+                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(10, width + 2), max_width)
     return path

@@ -57,7 +57,7 @@ class EOD:
     names_zh: dict[str, str] = field(default_factory=dict)
 
 
-def _money(value, unit: str, where: str) -> float:
+def parse_money(value, unit: str, where: str) -> float:
     """A yearly amount in CNY: a number in ``unit`` or a string with a money (or money per year) unit."""
     if isinstance(value, bool):
         raise ConfigError(f"{where}: {value!r} is not an amount of money")
@@ -93,7 +93,7 @@ def parse_flow(raw, schedule: Schedule, unit: str, where: str) -> pd.Series:
         from gepcalc.project.definition import parse_rate
 
         g = parse_rate(g, f"{where} growth")
-        v = _money(raw["value"], unit, where)
+        v = parse_money(raw["value"], unit, where)
         for y in range(first, last + 1):
             out[y] = v * (1 + g) ** (y - first)
         return out
@@ -106,7 +106,7 @@ def parse_flow(raw, schedule: Schedule, unit: str, where: str) -> pd.Series:
             raise ConfigError(f"{where}: key {k!r} is not a year") from None
         if y not in years:
             raise ConfigError(f"{where}: year {y} is outside the appraisal horizon {years[0]}–{years[-1]}")
-        out[y] = _money(v, unit, f"{where} year {y}")
+        out[y] = parse_money(v, unit, f"{where} year {y}")
     return out
 
 

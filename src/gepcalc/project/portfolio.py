@@ -17,8 +17,10 @@ import pint
 
 from gepcalc.account import Account
 from gepcalc.errors import ConfigError, RegionError
+from gepcalc.export import write_sheets
 from gepcalc.project.definition import merge_overrides
-from gepcalc.units import factor, magnitude_in
+from gepcalc.project.eod import parse_money
+from gepcalc.units import factor
 
 
 def monitored_delta(
@@ -65,15 +67,7 @@ def _amount(value, result, unit: str, where: str) -> float:
     """A monitored ΔGEP in CNY/yr from a number (in ``unit``/yr), a string/Quantity, or an Account."""
     if isinstance(value, Account):
         return float(_minus_baseline(result, value).magnitude)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value) * factor(f"{unit} / yr", "CNY / yr")
-    try:
-        return magnitude_in(value, "CNY / yr", where=where)
-    except Exception:
-        try:
-            return magnitude_in(value, "CNY", where=where)
-        except Exception as exc:
-            raise ConfigError(f"{where}: {value!r} is not a ΔGEP such as '120 万元' ({exc})") from None
+    return parse_money(value, unit, where)  # a number in ``unit``, or money (per year) with its unit
 
 
 def portfolio(
@@ -134,32 +128,122 @@ def portfolio(
     return pd.DataFrame(rows)
 
 
-def load_portfolio(path: str | Path) -> tuple[dict, dict]:
+def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, dict]:
     """Read a PORTFOLIO.toml: ``[[projects]]`` with ``name``, ``project`` (file) and ``[projects.monitored]``.
 
     A monitored year is an amount (``2027 = "120 万元"``) or monitored data
-    (``2027 = { landcover = "lc_2027.tif" }``) turned into an account on the boundary.
-    Returns ``(projects, monitored)`` for :func:`portfolio`.
+    (``2027 = { landcover = "lc_2027.tif" }``) turned into an account on the boundary
+    (:func:`monitored_delta`).  Paths are relative to the portfolio file; the projects are
+    appraised without uncertainty.
+
+    Parameters
+    ----------
+    path
+        The PORTFOLIO.toml file (format: ``docs/project.md``).
+    progress
+        Show progress bars while the projects' accounts compute.
+
+    Returns
+    -------
+    tuple of dict
+        ``(projects, monitored)`` for :func:`portfolio`: ``{name: ProjectResult}`` and
+        ``{name: {year: amount or ΔGEP}}``.
+
+    Raises
+    ------
+    gepcalc.errors.ConfigError
+        An invalid file, an entry without ``name`` or ``project``, a repeated name, a
+        monitored year that is not a year, or monitored data other than ``landcover``.
     """
     from gepcalc.io import read_toml
+    from gepcalc.project.definition import _check_keys
     from gepcalc.project.result import project
 
     path = Path(path).resolve()
     raw = read_toml(path, "portfolio file", ConfigError)
+    _check_keys(raw, {"projects"}, str(path), "")
+    if not isinstance(raw.get("projects"), list) or not raw["projects"]:
+        raise ConfigError(f"{path}: no [[projects]] entries (each with `name` and `project`)")
     projects, monitored = {}, {}
-    for i, p in enumerate(raw.get("projects", [])):
-        if "name" not in p or "project" not in p:
-            raise ConfigError(f"{path}: [[projects]] entry {i + 1} needs `name` and `project` (a PROJECT.toml)")
-        res = project(path.parent / p["project"], uncertainty=False)
-        projects[p["name"]] = res
+    for i, p in enumerate(raw["projects"]):
+        where = f"[[projects]] entry {i + 1}"
+        _check_keys(p, {"name", "project", "monitored"}, str(path), where)
+        for key, what in (("name", "the project's name"), ("project", "its PROJECT.toml, relative to this file")):
+            if key not in p:
+                raise ConfigError(f"{path}: {where} has no `{key}` ({what})")
+        name = str(p["name"])
+        if name in projects:
+            raise ConfigError(f"{path}: project name {name!r} appears twice in [[projects]]")
+        res = project(path.parent / p["project"], uncertainty=False, progress=progress)
+        projects[name] = res
         mon = {}
-        for y, v in dict(p.get("monitored", {})).items():
+        if not isinstance(p.get("monitored", {}), Mapping):
+            raise ConfigError(f"{path}: {where} ({name!r}): `monitored` must be a table of year = ΔGEP")
+        for y, v in p.get("monitored", {}).items():
+            at = f"{path}: project {name!r}, monitored year {y!r}"
+            try:
+                year = int(y)
+            except ValueError:
+                raise ConfigError(f"{at} is not a year") from None
             if isinstance(v, Mapping):
-                lc = v.get("landcover")
-                mon[int(y)] = monitored_delta(
-                    res, landcover=str((path.parent / lc).resolve()) if lc else None, year=int(y)
-                )
+                _check_keys(v, {"landcover"}, at, "")
+                if "landcover" not in v:
+                    raise ConfigError(f'{at}: monitored data needs `landcover = "FILE"` (or give an amount)')
+                mon[year] = monitored_delta(res, landcover=str((path.parent / v["landcover"]).resolve()), year=year)
             else:
-                mon[int(y)] = v
-        monitored[p["name"]] = mon
+                mon[year] = v
+        monitored[name] = mon
     return projects, monitored
+
+
+#: Chinese + English column headers of the portfolio table (the unit in brackets is kept)
+HEADERS = {
+    "project": "项目 project",
+    "year": "年份 year",
+    "planned ΔGEP": "计划增量 planned ΔGEP",
+    "monitored ΔGEP": "监测增量 monitored ΔGEP",
+    "gap": "差额 gap",
+    "gap share": "差额比例 gap share",
+}
+
+#: sheet name of the portfolio workbook
+SHEET = "portfolio 项目组合"
+
+
+def bilingual(table: pd.DataFrame) -> pd.DataFrame:
+    """The :func:`portfolio` table with Chinese + English headers, e.g. ``计划增量 planned ΔGEP [万元/yr]``.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`portfolio`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table, columns renamed.
+    """
+
+    def label(col: str) -> str:
+        stem, sep, rest = col.partition(" [")
+        return HEADERS.get(stem, stem) + sep + rest
+
+    return table.rename(columns=label)
+
+
+def to_excel(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a :func:`portfolio` table to a workbook: one sheet, bilingual headers, frozen header row.
+
+    Parameters
+    ----------
+    table
+        A table from :func:`portfolio`.
+    path
+        The .xlsx file to write (its folder is created).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    return write_sheets(Path(path), {SHEET: bilingual(table)}, max_width=50)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from gepcalc.export import write_sheets
 from gepcalc.units import factor
 
 if TYPE_CHECKING:
@@ -145,17 +146,7 @@ def eod_inputs(result: ProjectResult, unit: str) -> pd.DataFrame:
 
 def write_excel(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
     """Write the appraisal workbook (openpyxl; every sheet with a frozen header row)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as xw:
-        for name, df in sheets(result, unit).items():
-            sheet = name[:31]
-            df.to_excel(xw, sheet_name=sheet, index=False)
-            ws = xw.sheets[sheet]
-            ws.freeze_panes = "A2"
-            for i, col in enumerate(df.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in df[col].head(100)])
-                ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(10, width + 2), 50)
-    return path
+    return write_sheets(path, sheets(result, unit), max_width=50)
 
 
 # -- charts --------------------------------------------------------------------------------------------
