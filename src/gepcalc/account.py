@@ -386,15 +386,7 @@ def account(
         raster_cls = []
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
-    repriced = {}
-    if price_index is not None:
-        from gepcalc.deflators import reprice
-
-        if price_year is None:
-            raise MissingInputError(f"price_index={price_index!r} needs price_year (the year to bring prices to)")
-        for name, t in list(loaded.items()):
-            loaded[name], changed = reprice(t, price_year, price_index, price_region)
-            repriced.update({(name, n.split("[", 1)[1].split("]", 1)[0]): n for n in changed})
+    repriced = _reprice(loaded, price_year, price_index, price_region)
     valued = value_lines(all_lines, by_id, loaded, outside=prof.outside, provisioning=prof.provisioning)
     inputs = dict(inputs or {})
     if landcover is None and raster_cls:
@@ -430,23 +422,9 @@ def account(
             gaps=gaps,
         )
 
-    result, values, area = {}, {}, None
-    if land is not None:
-        quantities = {}
-        for cls in raster_cls:
-            q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
-            if "item" in q.dims:  # a service computing all its components keeps the chosen ones
-                q = q.sel(item=list(item_ids[cls.spec.id]))
-            quantities[cls.spec.id] = q
-        sums = _zonal_sums(quantities, land, progress)
-        _refuse_nan(sums, land, [c.spec.id for c in raster_cls], gaps)
-        area = sums["__area__"]
-        result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in raster_cls}
-        _refuse_nan(result, land, [c.spec.id for c in raster_cls], gaps)
-        for cls in raster_cls:
-            vargs = args(cls, "value")
-            values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
-            _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
+    result, values, area = (
+        _raster_services(raster_cls, land, args, item_ids, gaps, progress) if land is not None else ({}, {}, None)
+    )
     regions_ = list(land.region_names) if land is not None else list(dict.fromkeys(all_lines["region"]))
     ecosystems = [*(land.ecosystem_ids if land is not None else _line_ecosystems(all_lines)), UNALLOCATED]
     for cls in classes_cls:
@@ -481,22 +459,9 @@ def account(
     )
     data.attrs["price_basis"] = f"{price_year} prices ({price_index})" if price_index else "table prices"
     sources = pd.DataFrame(origins)
-    if repriced and len(sources):
-        rows = sources["row"] if "row" in sources else pd.Series("", index=sources.index)
-        sources["repriced"] = [repriced.get((t, str(r)), "") for t, r in zip(sources["table"], rows, strict=True)]
-        notes.append(
-            f"{int((sources['repriced'] != '').sum())} price value(s) brought to {price_year} prices with "
-            f"{price_index} ({price_region}); see the sources sheet"
-        )
-    notes = (list(land.notes) if land is not None else []) + notes + _price_notes(sources, loaded, price_year)
-    notes.extend(_outside_notes(valued, prof))
-    if "status" in sources:
-        unconf = sources[sources["status"].fillna("primary").ne("primary")]
-        if len(unconf):
-            notes.append(
-                f"{len(unconf)} coefficient value(s) come from sources that are not primary "
-                "(unconfirmed or derived); see the sources sheet"
-            )
+    notes = (list(land.notes) if land is not None else []) + notes
+    notes += _source_notes(sources, loaded, repriced, price_year, price_index, price_region)
+    notes += _outside_notes(valued, prof)
     if _parts is not None:
         items_all = {
             sid: tuple(str(i) for i in r["item"].values) if "item" in r.dims else () for sid, r in result.items()
@@ -510,6 +475,64 @@ def account(
             from_lines=line_ids,
         )
     return Account(data, sources, notes, lines=provenance(valued), adjustments=adjustments)
+
+
+def _reprice(loaded: dict, price_year, price_index, price_region) -> dict[tuple[str, str], str]:
+    """Bring every table's money columns to ``price_year`` prices (in place); {(table, row): note}."""
+    if price_index is None:
+        return {}
+    from gepcalc.deflators import reprice
+
+    if price_year is None:
+        raise MissingInputError(f"price_index={price_index!r} needs price_year (the year to bring prices to)")
+    repriced = {}
+    for name, t in list(loaded.items()):
+        loaded[name], changed = reprice(t, price_year, price_index, price_region)
+        repriced.update({(name, key): note for key, note in changed.items()})
+    return repriced
+
+
+def _raster_services(raster_cls, land: Landscape, args, item_ids, gaps, progress):
+    """Quantities (summed by region × ecosystem, then per-region rules), values and areas of raster services."""
+    quantities = {}
+    for cls in raster_cls:
+        q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
+        if "item" in q.dims:  # a service computing all its components keeps the chosen ones
+            q = q.sel(item=list(item_ids[cls.spec.id]))
+        quantities[cls.spec.id] = q
+    ids = [c.spec.id for c in raster_cls]
+    sums = _zonal_sums(quantities, land, progress)
+    _refuse_nan(sums, land, ids, gaps)
+    area = sums["__area__"]
+    result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in raster_cls}
+    _refuse_nan(result, land, ids, gaps)
+    values = {}
+    for cls in raster_cls:
+        vargs = args(cls, "value")
+        values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
+        _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
+    return result, values, area
+
+
+def _source_notes(sources: pd.DataFrame, loaded, repriced, price_year, price_index, price_region) -> list[str]:
+    """Notes on the prices and coefficients used: repricing, price years, sources that are not primary."""
+    notes = []
+    if repriced and len(sources):
+        rows = sources["row"] if "row" in sources else pd.Series("", index=sources.index)
+        sources["repriced"] = [repriced.get((t, str(r)), "") for t, r in zip(sources["table"], rows, strict=True)]
+        notes.append(
+            f"{int((sources['repriced'] != '').sum())} price value(s) brought to {price_year} prices with "
+            f"{price_index} ({price_region}); see the sources sheet"
+        )
+    notes += _price_notes(sources, loaded, price_year)
+    if "status" in sources:
+        unconf = sources[sources["status"].fillna("primary").ne("primary")]
+        if len(unconf):
+            notes.append(
+                f"{len(unconf)} coefficient value(s) come from sources that are not primary "
+                "(unconfirmed or derived); see the sources sheet"
+            )
+    return notes
 
 
 def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:

@@ -321,7 +321,7 @@ __all__ = ["CURRENT", "constant_prices", "from_mapping", "level", "price_factor"
 
 def reprice(
     table: CoefficientTable, to_year: int, index: str = "cpi", region: str = "national", *, deflators: TableLike = None
-) -> tuple[CoefficientTable, list[str]]:
+) -> tuple[CoefficientTable, dict[str, str]]:
     r"""A coefficient table with its money columns brought to ``to_year`` prices.
 
     Every column whose unit is money (``CNY / m**3``, ``CNY / ha / yr`` …) is multiplied by
@@ -332,8 +332,8 @@ def reprice(
     Returns
     -------
     table, notes
-        The repriced copy (``price_year`` column set to ``to_year``) and one note per
-        row changed, naming the row, the factor and the index.
+        The repriced copy (``price_year`` column set to ``to_year``) and, per row changed,
+        a note naming the row, the factor and the index.
     """
     from gepcalc.units import ureg
 
@@ -350,13 +350,13 @@ def reprice(
         and (is_money(c.unit) or (c.unit_column and any(is_money(u) for u in data[c.unit_column].dropna() if u)))
     ]
     if not money:
-        return table, []
+        return table, {}
     years = (
         pd.to_numeric(data["price_year"], errors="coerce")
         if "price_year" in data.columns
         else pd.Series(table.price_year, index=data.index, dtype="float64")
     )
-    notes = []
+    notes = {}
     for key, y in years.items():
         if pd.isna(y) or int(y) == int(to_year):
             continue
@@ -368,7 +368,7 @@ def reprice(
             data.at[key, c] = data.at[key, c] * f
         if "price_year" in data.columns:
             data.at[key, "price_year"] = int(to_year)
-        notes.append(f"{table.name}[{key}]: {int(y)} prices × {f:.4f} ({index}, {region}) → {int(to_year)} prices")
+        notes[str(key)] = f"{table.name}[{key}]: {int(y)} prices × {f:.4f} ({index}, {region}) → {int(to_year)} prices"
     if "price_year" not in data.columns and notes:
         return dataclasses.replace(table, data=data, price_year=int(to_year)), notes
     return dataclasses.replace(table, data=data), notes
