@@ -160,6 +160,14 @@ def _u(unit: str) -> str:
     return CHART_UNITS.get(unit, unit)
 
 
+def _years_axis(ax) -> None:
+    """Label the x axis 'year' with whole years only (no 2027.5 ticks)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
 
@@ -200,7 +208,7 @@ def chart_annual(result: ProjectResult, unit: str) -> bytes:
     ax2 = ax.twinx()
     ax2.plot(a["year"], a["cumulative"], color="#264653", label="cumulative")
     ax2.plot(a["year"], a["cumulative_discounted"], color="#e9c46a", ls="--", label="cumulative discounted")
-    ax.set_xlabel("year")
+    _years_axis(ax)
     ax.set_ylabel(f"ΔGEP [{_u(unit)}/yr]")
     ax2.set_ylabel(f"cumulative [{_u(unit)}]")
     fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.9), fontsize=8)
@@ -217,7 +225,7 @@ def chart_cash(result: ProjectResult, unit: str) -> bytes:
     ax.bar(c["year"], -c["outflow"], color="#e76f51", label="outflow (investment + operating)")
     ax.plot(c["year"], c["net"], "k.-", label="net")
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("year")
+    _years_axis(ax)
     ax.set_ylabel(f"[{_u(unit)}]")
     ax.legend(fontsize=8)
     ax.set_title("Annual cash flow")
@@ -232,7 +240,7 @@ def chart_cumulative(result: ProjectResult, unit: str) -> bytes:
     ax.plot(c["year"], c["cumulative_net"], "o-", color="#264653", label="cumulative net")
     ax.plot(c["year"], c["cumulative_discounted_net"], "s--", color="#e9c46a", label="cumulative discounted net")
     ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("year")
+    _years_axis(ax)
     ax.set_ylabel(f"[{_u(unit)}]")
     ax.legend(fontsize=8)
     ax.set_title("Cumulative cash flow (payback where it crosses 0)")
