@@ -58,6 +58,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import peak_rss_mib, write_section
+
 START = "<!-- regulating-benchmark:start -->"
 END = "<!-- regulating-benchmark:end -->"
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,21 +287,6 @@ def inputs_from(man: dict) -> dict:
 # -- child processes ---------------------------------------------------------------------------
 
 
-def _vmhwm_mib() -> float:
-    """Peak resident set size of this process so far [MiB] (``VmHWM``; ``ru_maxrss`` elsewhere)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == "darwin" else r / 1024
-
-
 def _pin(cores: int) -> None:
     """Restrict this process (and the threads it starts) to ``cores`` CPUs, before numpy / dask load."""
     if cores and hasattr(os, "sched_setaffinity"):
@@ -323,7 +310,7 @@ def child(args) -> None:
     man = json.loads(Path(args.manifest).read_text())
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     dask.config.set(scheduler="threads", num_workers=workers)
-    base = _vmhwm_mib()
+    base = peak_rss_mib()
     out = {"case": args.case, "n": man["n"], "import_s": t_import, "base_rss_mib": base, "workers": workers}
     if args.case == "routing":
         from gepcalc.io import open_raster, raster_from_input
@@ -332,7 +319,7 @@ def child(args) -> None:
         dem = raster_from_input(man["rasters"]["dem"], name="dem", like=lc)
         t = time.perf_counter()
         total = float(terrain.routed(dem, "ls").sum().compute())
-        out.update(wall_s=time.perf_counter() - t, peak_rss_mib=_vmhwm_mib(), ls_sum=total, services=0)
+        out.update(wall_s=time.perf_counter() - t, peak_rss_mib=peak_rss_mib(), ls_sum=total, services=0)
         print("RESULT " + json.dumps(out))
         return
     services = list(CASES[args.case])
@@ -348,7 +335,7 @@ def child(args) -> None:
         price_year=2020,
     )
     wall = time.perf_counter() - t
-    out.update(wall_s=wall, peak_rss_mib=_vmhwm_mib(), services=len(services))
+    out.update(wall_s=wall, peak_rss_mib=peak_rss_mib(), services=len(services))
     if args.totals:
         df = acct.by("service", "item", unit="亿元")
         col = next(c for c in df.columns if c.startswith("value ["))
@@ -444,7 +431,7 @@ def profile_child(args) -> None:
 
     def poll():
         while not stop.is_set():
-            rss[0] = max(rss[0], _vmhwm_mib())
+            rss[0] = max(rss[0], peak_rss_mib())
             stop.wait(0.2)
 
     threading.Thread(target=poll, daemon=True).start()
@@ -496,7 +483,7 @@ def profile_child(args) -> None:
         "n": man["n"],
         "build_s": build,
         "sums_s": wall,
-        "peak_rss_mib": max(rss[0], _vmhwm_mib()),
+        "peak_rss_mib": max(rss[0], peak_rss_mib()),
         "dask_held_mib": held.peak / 2**20,
         "dask_held_top": held.top,
     }
@@ -768,18 +755,6 @@ def profile_findings(prof: list[dict]) -> list[str]:
     ]
 
 
-def write_section(out: Path, section: str) -> None:
-    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000], help="grid sides N (pixels)")
@@ -830,7 +805,7 @@ def main(argv=None) -> int:
             raw["extra"]["notes"] = args.note
         section = render(raw)
         if not args.no_write:
-            write_section(args.out, section)
+            write_section(args.out, section, START, END)
         print(section)
         return 0
 
@@ -932,7 +907,7 @@ def main(argv=None) -> int:
     save.write_text(json.dumps(raw, indent=1, ensure_ascii=False), encoding="utf-8")
     section = render(raw)
     if not args.no_write:
-        write_section(args.out, section)
+        write_section(args.out, section, START, END)
     print(section)
     print(
         f"\nraw results in {save}; {extra['elapsed']:.0f} s in all" + ("" if args.no_write else f"; wrote {args.out}")

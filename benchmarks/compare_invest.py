@@ -59,6 +59,7 @@ MODELS = ("carbon", "water_yield", "sdr")
 
 sys.path.insert(0, str(HERE))
 import invest_inputs  # noqa: E402
+from _common import write_section  # noqa: E402
 
 # ============================================================================================
 # (a) setup: the InVEST virtual environment
@@ -856,17 +857,6 @@ def markdown(results: dict, cmdline: str) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, text: str) -> None:
-    path = Path(path)
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{text}\n{END}"
-    if START in old and END in old:
-        new = old[: old.index(START)] + block + old[old.index(END) + len(END) :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new)
-
-
 def _meta(size: int, repeat: dict) -> dict:
     return {
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -959,7 +949,7 @@ def main(argv: list[str] | None = None) -> int:
     results["gepcalc"] = run_side("gepcalc", datasets, a.models, repeat, a.workspace, a.venv)
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps(results, indent=2))
-    write_markdown(a.md, markdown(results, cmdline))
+    write_section(a.md, f"{START}\n{markdown(results, cmdline)}\n{END}", START, END)
     print(f"wrote {a.json} and the section of {a.md}")
     return 0
 

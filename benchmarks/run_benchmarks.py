@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import peak_rss_mib, write_section
+
 START = "<!-- core-benchmarks:start -->"
 END = "<!-- core-benchmarks:end -->"
 
@@ -143,33 +145,13 @@ def write_inputs(n: int, folder: Path) -> tuple[Path, Path, dict]:
 # -- child processes ---------------------------------------------------------------------------
 
 
-def _maxrss_mib() -> float:
-    """Peak resident set size of this process so far [MiB].
-
-    On Linux this is ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` would also count
-    the parent's RSS at the fork that started this process (Linux keeps it across
-    ``exec``).  Elsewhere ``ru_maxrss`` (the parent keeps no large arrays, so the
-    inherited value is small).
-    """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024  # kB
-    except OSError:
-        pass
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return r / 2**20 if sys.platform == "darwin" else r / 1024  # bytes on macOS, KiB on Linux
-
-
-def _demo_inputs() -> dict:
+def _demo_kwargs() -> dict:
+    """The demo's inputs and its four services (the profile lists more, which need other inputs)."""
     from gepcalc.config import load_config
     from gepcalc.demo import chunan_config
 
     kwargs, _ = load_config(chunan_config())
-    return kwargs["inputs"]
+    return {"inputs": kwargs["inputs"], "services": kwargs["services"]}
 
 
 def _chunks_arg(text: str | None):
@@ -184,7 +166,7 @@ def _account(args, chunks):
         args.regions,
         region_field="name",
         landcover_classes="landcover_igbp",
-        inputs=_demo_inputs(),
+        **_demo_kwargs(),
         year=2020,
         price_year=2020,
         chunks=chunks,
@@ -202,8 +184,8 @@ def child(args) -> None:
     # rasterio's rasterize() sometimes emits a spurious NotGeoreferencedWarning when
     # called from several threads at once (results are unaffected); keep stderr quiet.
     warnings.filterwarnings("ignore", message="Dataset has no geotransform")
-    _demo_inputs()
-    base = _maxrss_mib()
+    _demo_kwargs()
+    base = peak_rss_mib()
     if args.case == "demo":
         t = time.perf_counter()
         acct = gepcalc.demo.chunan_account()
@@ -216,7 +198,7 @@ def child(args) -> None:
         acct = _account(args, chunks)
         wall = time.perf_counter() - t
         raster = args.raster
-    peak = _maxrss_mib()
+    peak = peak_rss_mib()
     lc = open_raster(raster, chunks=chunks)
     values = acct.data["value"].sum([d for d in acct.data["value"].dims if d != "service"]).to_series()
     out = {
@@ -251,7 +233,8 @@ def profile_child(args) -> None:
     acc_mod = importlib.import_module("gepcalc.account")  # the module (gepcalc.account is the function)
     warnings.filterwarnings("ignore", message="Dataset has no geotransform")
     chunks = _chunks_arg(args.chunks)
-    inputs = _demo_inputs()
+    demo = _demo_kwargs()
+    inputs = demo["inputs"]
     steps = {}
 
     def timed(name, fn):
@@ -272,8 +255,8 @@ def profile_child(args) -> None:
     )
     # The per-pixel service quantities as account() builds them (private helpers, may change).
     prof = load_profile("mee-2020")
-    classes_cls = [registry.get(s) for s in prof.services]
-    loaded = acc_mod._load_tables(classes_cls, prof, {}, {})
+    classes_cls = [registry.get(s) for s in demo["services"]]
+    loaded = acc_mod._load_tables(classes_cls, prof, {}, {}, {c.spec.id: c.spec.item_ids() for c in classes_cls})
     quantities = {}
     for cls in classes_cls:
         a = {p.name: resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land).value for p in cls.spec.params}
@@ -562,18 +545,6 @@ def render(results: dict, info: dict, sizes: list[int], chunk_modes: list[str], 
     return "\n".join(lines)
 
 
-def write_section(out: Path, section: str) -> None:
-    text = out.read_text(encoding="utf-8") if out.is_file() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000, 4000], help="raster sides N (pixels)")
@@ -618,7 +589,7 @@ def main(argv=None) -> int:
         extra = raw["extra"]
         extra["shares"] = {int(k): v for k, v in extra.get("shares", {}).items()}
         section = render(results, raw["info"], raw["sizes"], raw["chunk_modes"], extra)
-        write_section(args.out, section)
+        write_section(args.out, section, START, END)
         print(section)
         return 0
 
@@ -641,7 +612,7 @@ def main(argv=None) -> int:
         files = {}
         for n in sorted(need):
             t = time.perf_counter()
-            # in a child process, so that this one stays small (see _maxrss_mib)
+            # in a child process, so that this one stays small (see _common.peak_rss_mib)
             g = run_child("--case", "generate", "--raster", tmp, "--child-chunks", str(n))
             tif, gpkg = Path(g["tif"]), Path(g["gpkg"])
             files[n] = (tif, gpkg)
@@ -708,7 +679,7 @@ def main(argv=None) -> int:
         raw["results"] = [{"n": n, "chunks": c, **r} for (n, c), r in results.items()]
         args.save_json.write_text(json.dumps(raw, indent=1), encoding="utf-8")
     section = render(results, info, sizes, chunk_modes, extra)
-    write_section(args.out, section)
+    write_section(args.out, section, START, END)
     print(section)
     print(f"\nwrote {args.out} ({extra['elapsed']:.0f} s in all)")
     return 0
