@@ -21,7 +21,17 @@ from dask.base import tokenize
 
 from gepcalc import hydrology
 from gepcalc.errors import InputFileError
-from gepcalc.services.base import strip
+from gepcalc.services.base import Param, strip
+
+#: the DEM input of every service that routes flow over the terrain (filled where it has holes)
+DEM = Param(
+    "dem",
+    "m",
+    "elevation (projected grid, square cells)",
+    kinds=("raster",),
+    example="400 m",
+    fills_nodata=True,
+)
 
 
 def cell_size(da: xr.DataArray) -> float:

@@ -7,7 +7,7 @@ import numpy as np
 from gepcalc import hydrology
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, counted, strip
-from gepcalc.terrain import routed
+from gepcalc.terrain import DEM, routed
 from gepcalc.units import factor
 
 _T_PER_HA_M2 = factor("t / ha * m**2", "t")
@@ -55,14 +55,7 @@ class SoilRetention(Service):
         quantity_name="soil erosion prevented",
         method="rusle",
         params=(
-            Param(
-                "dem",
-                "m",
-                "elevation (projected grid, square cells)",
-                kinds=("raster",),
-                example="400 m",
-                fills_nodata=True,
-            ),
+            DEM,
             Param(
                 "erosivity", "MJ * mm / ha / hr / yr", "rainfall erosivity", symbol="R", example="3000 MJ*mm/ha/hr/yr"
             ),

@@ -10,7 +10,7 @@ import xarray as xr
 from gepcalc import hydrology
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, attach, counted, strip
-from gepcalc.terrain import routed
+from gepcalc.terrain import DEM, routed
 from gepcalc.units import factor
 
 _MM_M2_TO_M3 = factor("mm * m**2", "m**3")
@@ -192,14 +192,7 @@ class WaterConservationRetention(WaterConservationBudyko):
         method="budyko_retention",
         params=(
             *WaterConservationBudyko.spec.params,
-            Param(
-                "dem",
-                "m",
-                "elevation (projected grid, square cells)",
-                kinds=("raster",),
-                example="400 m",
-                fills_nodata=True,
-            ),
+            DEM,
             Param("soil_depth", "mm", "soil depth", example="800 mm"),
             Param("ksat", "mm / d", "saturated hydraulic conductivity", example="200 mm/d", symbol="K_sat"),
             _wy("velocity_coefficient", "velocity_coefficient", "flow-velocity coefficient", symbol="V"),
