@@ -438,3 +438,11 @@ def test_net_provisioning_profile_applies_the_ecosystem_share(small_lc, halves, 
     assert acct.data.attrs["profile"] == "net-test"
     with pytest.raises(LineError, match=r"net of intermediate inputs.*'agricultural_products'/'grain' has no"):
         gep.account(small_lc, halves, lines=one, **kw)
+
+
+def test_travel_time_share_follows_the_accounts_tables():
+    """The default time share comes from the account's constants table, so an override reaches it."""
+    over = {"constants": {"travel_time_value_share": {"value": 0.5}}}
+    acct = gep.account(statistics={"recreation": SITES}, services=["recreation"], overrides=over)
+    # 20,000 visits × (300 + 0.5 × 50 CNY/h × 4 h) = 20,000 × 400 = 8.0e6 CNY
+    assert acct.gep().magnitude == pytest.approx(8.0e6)

@@ -369,14 +369,14 @@ def account(
         check_service(s) if isinstance(s, type) else registry.get(s, chosen_methods.get(s))
         for s in (services or prof.services)
     ]
-    by_id = {c.spec.id: c for c in classes_cls}
-    all_lines = _gather_lines(lines, statistics, by_id)
+    generic = _generic_lines(lines)
+    stats = _statistics_tables(statistics)
     notes: list[str] = []
-    classes_cls, all_lines = _with_lines(
-        classes_cls, all_lines, explicit=services is not None, profile=prof, notes=notes
+    classes_cls, generic, stats = _with_lines(
+        classes_cls, generic, stats, explicit=services is not None, profile=prof, notes=notes
     )
     by_id = {c.spec.id: c for c in classes_cls}
-    line_ids = set(all_lines["service"]) if len(all_lines) else set()
+    line_ids = set(generic["service"]) | set(stats)
     raster_cls = [c for c in classes_cls if c.spec.id not in line_ids]
     if landcover is None and services is None and raster_cls:  # an account of lines only
         notes.append(
@@ -387,6 +387,7 @@ def account(
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
     loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
     repriced = _reprice(loaded, price_year, price_index, price_region)
+    all_lines = _all_lines(generic, stats, by_id, loaded)
     valued = value_lines(all_lines, by_id, loaded, outside=prof.outside, provisioning=prof.provisioning)
     inputs = dict(inputs or {})
     if landcover is None and raster_cls:
@@ -548,59 +549,70 @@ def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:
     return sorted(named, key=known.index)
 
 
-def _gather_lines(lines, statistics, by_id) -> pd.DataFrame:
-    """All lines of the account: generic ones and each statistics service's own tables."""
+def _generic_lines(lines) -> pd.DataFrame:
+    """The ``lines=`` of the account, read and checked (an empty frame when none)."""
     frames = as_frame(lines)
-    for sid, src in (statistics or {}).items():
-        cls = by_id.get(sid) or registry.get(sid)
-        if not cls.spec.statistical:
-            raise MissingInputError(
-                f"statistics={{{sid!r}: ...}}: {sid!r} is computed from rasters; give its reported "
-                "quantities as lines (lines=...) instead"
-            )
-        for one in [src] if isinstance(src, str | Path | pd.DataFrame) else src:
-            raw = read_lines(one, service=sid) if _is_lines(one) else _raw_table(one, sid)
-            frames.append(read_lines(cls.to_lines(raw, where=str(raw.attrs.get("source", one))), service=sid))
     if not frames:
         return read_lines(pd.DataFrame({"region": [], "service": [], "quantity": [], "unit": []}))
     return pd.concat(frames, ignore_index=True)
 
 
-def _is_lines(src) -> bool:
-    """A statistics table that already has quantity and unit columns is read as lines."""
-    df = src if isinstance(src, pd.DataFrame) else pd.read_csv(src, nrows=0, encoding="utf-8-sig")
-    names = {str(c).split("[")[0].strip() for c in df.columns}
-    return bool({"quantity", "数量", "实物量"} & names)
-
-
-def _raw_table(src, sid: str) -> pd.DataFrame:
+def _statistics_tables(statistics) -> dict[str, list[pd.DataFrame]]:
+    """Each statistics service's own tables, read (English column names) but not yet turned into lines."""
     from gepcalc.lines import _canonical_columns, _read_frame
 
-    df, where = _read_frame(src)
-    df = _canonical_columns(df, where)
-    df.attrs["source"] = where
-    return df
+    out = {}
+    for sid, src in (statistics or {}).items():
+        if not registry.get(sid).spec.statistical:
+            raise MissingInputError(
+                f"statistics={{{sid!r}: ...}}: {sid!r} is computed from rasters; give its reported "
+                "quantities as lines (lines=...) instead"
+            )
+        out[sid] = []
+        for one in [src] if isinstance(src, str | Path | pd.DataFrame) else src:
+            df, where = _read_frame(one)
+            df = _canonical_columns(df, where)
+            df.attrs["source"] = where
+            out[sid].append(df)
+    return out
 
 
-def _with_lines(classes_cls, all_lines: pd.DataFrame, *, explicit: bool, profile: Profile, notes: list[str]):
+def _all_lines(generic: pd.DataFrame, stats, by_id, tables) -> pd.DataFrame:
+    """Generic lines and the statistics tables turned into lines by their services (with the account's tables).
+
+    A statistics table that already has a quantity column is read as lines as it is.
+    """
+    frames = [generic]
+    for sid, raws in stats.items():
+        for raw in raws:
+            where = raw.attrs["source"]
+            table = raw if "quantity" in raw else by_id[sid].to_lines(raw, where=where, tables=tables)
+            table.attrs["source"] = where
+            frames.append(read_lines(table, service=sid))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _with_lines(classes_cls, generic: pd.DataFrame, stats: dict, *, explicit: bool, profile: Profile, notes: list):
     """Check the lines name services of the account; leave out statistics services without lines.
 
     A statistics service in the profile's list but without lines is left out with a note
     (the account then lacks it, and says so); one the user asked for by name is an error.
+    Lines of a registered service the profile does not count are left out with a note.
     """
     ids = [c.spec.id for c in classes_cls]
-    named = set(all_lines["service"]) if len(all_lines) else set()
+    named = set(generic["service"]) | set(stats)
     unknown = sorted(named - set(ids))
     typos = [u for u in unknown if u not in registry.available()]
     if unknown and (explicit or typos):
-        rows = all_lines[all_lines["service"].isin(unknown)][["file", "row"]].head(3).to_dict("records")
+        rows = generic[generic["service"].isin(unknown)][["file", "row"]].head(3).to_dict("records")
         raise LineError(
-            f"lines name service(s) {unknown} (e.g. {rows}) that are not in this account "
+            f"lines name service(s) {unknown} (e.g. {rows or 'statistics=...'}) that are not in this account "
             f"({'services given' if explicit else 'profile ' + profile.id}: {', '.join(ids)}); "
             "add them to services=..., or check the spelling (`gepcalc services` lists the ids)"
         )
     if unknown:  # indicators the profile does not count (e.g. negative oxygen ions outside Zhejiang's)
-        all_lines = all_lines[~all_lines["service"].isin(unknown)].reset_index(drop=True)
+        generic = generic[~generic["service"].isin(unknown)].reset_index(drop=True)
+        stats = {k: v for k, v in stats.items() if k not in unknown}
         notes.append(
             f"lines of {unknown} left out: profile {profile.id} does not count these indicators "
             "(give services=... to count them anyway)"
@@ -619,7 +631,7 @@ def _with_lines(classes_cls, all_lines: pd.DataFrame, *, explicit: bool, profile
         keep.append(cls)
     if skipped:
         notes.append(f"not computed, no statistics lines given: {', '.join(skipped)} (profile {profile.id})")
-    return keep, all_lines
+    return keep, generic, stats
 
 
 def _line_service(cls, valued: ValuedLines, tables, regions, ecosystems, area, args, origins):

@@ -25,7 +25,6 @@ from gepcalc.lines import column_values
 from gepcalc.services._refs import MEE_2020, OUYANG_2013
 from gepcalc.services.base import Reference, ServiceSpec
 from gepcalc.services.statistics import StatisticsService
-from gepcalc.tables import load_table
 
 DB33_2020 = Reference(
     "浙江省市场监督管理局. DB33/T 2274-2020 生态系统生产总值(GEP)核算技术规范 陆域生态系统 "
@@ -89,7 +88,7 @@ def _recreation_spec(method: str, *references: Reference) -> ServiceSpec:
         params=(),
         value_params=(),
         references=references,
-        tables=("allocation",),
+        tables=("allocation", "constants"),
         statistical=True,
     )
 
@@ -118,9 +117,9 @@ class Recreation(StatisticsService):
     inputs_hint = "statistics table: region, site, visitors, spending, travel_time, wage [, time_share]"
 
     @classmethod
-    def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    def to_lines(cls, table: pd.DataFrame, *, where: str, tables) -> pd.DataFrame:
         table = _sites(table, where)
-        share_default = load_table("constants").quantity("travel_time_value_share", "value")
+        share_default = tables["constants"].quantity("travel_time_value_share", "value")
         visits, spend = _visits_and_spending(table, where)
         hours = column_values(table, "travel_time", "h / visit", where, aliases=("旅行时间",))
         wage = column_values(table, "wage", "CNY / h", where, aliases=("工资率", "小时工资"))
@@ -157,7 +156,7 @@ class RecreationRevenue(StatisticsService):
     inputs_hint = "statistics table: region, site, visitors, spending, nature_share"
 
     @classmethod
-    def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    def to_lines(cls, table: pd.DataFrame, *, where: str, tables) -> pd.DataFrame:
         table = _sites(table, where)
         visits, spend = _visits_and_spending(table, where)
         share = column_values(table, "nature_share", "dimensionless", where, aliases=("自然景观贡献率",))
@@ -199,7 +198,7 @@ class LandscapeValue(StatisticsService):
     inputs_hint = "statistics table: region, site, floor_area, unit_price, premium_share"
 
     @classmethod
-    def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    def to_lines(cls, table: pd.DataFrame, *, where: str, tables) -> pd.DataFrame:
         table = _sites(table, where)
         area = column_values(table, "floor_area", "m**2", where, aliases=("受益面积", "房产面积"))
         price = column_values(table, "unit_price", "CNY / m**2", where, aliases=("房价", "单位面积价格"))

@@ -22,6 +22,7 @@ area (table ``allocation``) so that the values can be reported by type and mappe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 import pandas as pd
@@ -29,7 +30,7 @@ import pandas as pd
 from gepcalc.errors import ServiceError
 from gepcalc.services._refs import MEE_2020, NDRC_2022
 from gepcalc.services.base import Item, Reference, Service, ServiceSpec
-from gepcalc.tables import load_table
+from gepcalc.tables import CoefficientTable, load_table
 
 #: the product catalogue every built-in statistics service draws its items from
 PRODUCTS_TABLE = "products"
@@ -52,7 +53,7 @@ class StatisticsService(Service):
         raise ServiceError("statistics services take their quantities from lines, not from rasters")
 
     @classmethod
-    def to_lines(cls, table: pd.DataFrame, *, where: str) -> pd.DataFrame:
+    def to_lines(cls, table: pd.DataFrame, *, where: str, tables: Mapping[str, CoefficientTable]) -> pd.DataFrame:
         """Turn the service's statistics table into lines (default: it already is one).
 
         Parameters
@@ -62,6 +63,9 @@ class StatisticsService(Service):
             (already renamed from Chinese headers), plus ``row`` (the row in the file).
         where
             The file name, for messages.
+        tables
+            The account's coefficient tables (those named in ``spec.tables``, with the user's
+            replacements and overrides), for defaults the table does not give.
         """
         return table
 
