@@ -441,7 +441,8 @@ def account(
             {"region": regions_, "ecosystem": ecosystems[:-1]},
             ("region", "ecosystem"),
         )
-    result, values, adjustments = apply_rules(prof, result, values, _units(result, classes_cls, valued))
+    units = _units(result, classes_cls, valued)
+    result, values, adjustments = apply_rules(prof, result, values, units)
     notes.extend(adjustments.attrs.get("notes", []))
     data = _assemble(
         classes_cls,
@@ -449,7 +450,7 @@ def account(
         area,
         values,
         land,
-        units=_units(result, classes_cls, valued),
+        units=units,
         names=_item_names(classes_cls, valued),
         from_lines=line_ids,
         year=year,
