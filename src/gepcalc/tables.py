@@ -32,7 +32,21 @@ from gepcalc.units import Q_, magnitude_in, parse_unit
 
 INDEX_KINDS = ("ecosystem", "landcover", "item")
 COLUMN_TYPES = ("float", "int", "bool", "text")
-SOURCE_STATUSES = ("primary", "unconfirmed", "derived", "user")
+#: How a value was read.  ``primary``: in the standard's own text; ``account``: the value a named
+#: published account used (note: paper + table); ``secondary``: a paper quoting the standard (note:
+#: paper + section); ``judgement``: gepcalc's reasoned choice (note: the reasoning); ``user``: an
+#: override made at run time (internal).
+SOURCE_STATUSES = ("primary", "account", "secondary", "judgement", "user")
+#: Statuses that need a ``note`` saying where (or why).
+_NOTE_REQUIRED = {
+    "account": "paper and table",
+    "secondary": "paper and section",
+    "judgement": "the reasoning",
+}
+#: Strongest first: a row with several sources counts under its weakest.
+STATUS_ORDER = ("primary", "account", "secondary", "judgement", "user")
+#: The count of a row whose value cells are all empty.
+EMPTY = "empty"
 _RESERVED = ("source", "note")
 _HEADER_UNIT = re.compile(r"^\s*(?P<name>[^\[]+?)\s*\[(?P<unit>[^\]]*)\]\s*$")
 
@@ -50,7 +64,7 @@ class Source:
     note: str = ""
 
     def cite(self) -> str:
-        """One-line citation, e.g. ``"Doc, Table 3 (2020)"`` plus ``[unconfirmed]``."""
+        """One-line citation, e.g. ``"Doc, Table 3 (2020)"``, plus ``[status]`` when not primary."""
         parts = [self.document.rstrip(".")]
         if self.clause:
             parts.append(self.clause)
@@ -153,13 +167,43 @@ class CoefficientTable:
         self._row(row)
         return [self.sources[s] for s in _split_ids(self.data.at[row, "source"])]
 
-    def unconfirmed(self) -> pd.DataFrame:
-        """Rows whose sources are not all primary (unconfirmed, derived or user values)."""
+    def non_primary(self) -> pd.DataFrame:
+        """Rows whose sources are not all primary (account, secondary, judgement or user values).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Those rows, with a column ``status`` listing ``"source id: status"`` of each
+            non-primary source.
+        """
         flags = [
             ", ".join(f"{s.id}: {s.status}" for s in self.source_of(k) if s.status != "primary") for k in self.keys
         ]
         out = self.data.assign(status=flags)
         return out[out["status"] != ""]
+
+    def value_columns(self) -> list[str]:
+        """Value columns: the ``float`` columns without the range companions ``X_low``/``X_high``.
+
+        Integer columns (years, codes) describe a row rather than hold its value.
+        """
+        numeric = [c for c, col in self.columns.items() if col.type == "float"]
+        ranged = {f"{c}_{end}" for c in numeric for end in ("low", "high")}
+        return [c for c in numeric if c not in ranged and c in self.data.columns]
+
+    def row_status(self, row: Any) -> str:
+        """Status a row counts under: ``"empty"`` when all its value cells are empty, else its weakest source.
+
+        The order is ``primary > account > secondary > judgement`` (then the deprecated
+        words and ``user``); a row citing a primary and a secondary source is ``secondary``.
+        A table without float columns (land-cover mappings) has no empty rows.
+        """
+        self._row(row)
+        cols = self.value_columns()
+        if cols and self.data.loc[row, cols].isna().all():
+            return EMPTY
+        statuses = [s.status for s in self.source_of(row)]
+        return max(statuses, key=_status_rank) if statuses else EMPTY
 
     def _column(self, column: str) -> Column:
         if column not in self.columns:
@@ -197,6 +241,8 @@ class CoefficientTable:
                     col = self._column(column)
                     if col.type in ("text", "bool"):
                         data.loc[key, column] = value
+                    elif col.type == "int":  # a plain whole number (a price year), no unit
+                        data.loc[key, column] = _plain_int(value, f"override of {self.name}[{key!r}, {column!r}]")
                     else:
                         unit = (
                             col.unit
@@ -219,6 +265,19 @@ class CoefficientTable:
         if problems:
             raise CoefficientTableError(f"override of table {self.name!r} is invalid", problems)
         return table
+
+
+def _plain_int(value: Any, where: str) -> int:
+    """A whole number given as an int, an integral float or its text (``2010``, ``"2010"``), else UnitError."""
+    if isinstance(value, bool | pint.Quantity):
+        raise UnitError(f"{value!r} for {where} must be a plain whole number (e.g. 2010), without a unit")
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise UnitError(f"{value!r} for {where} must be a plain whole number (e.g. 2010)") from None
+    if not number.is_integer():
+        raise UnitError(f"{value!r} for {where} must be a whole number (e.g. 2010)")
+    return int(number)
 
 
 # -- loading -----------------------------------------------------------------------
@@ -398,6 +457,12 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
         status = s.get("status", "primary")
         if status not in SOURCE_STATUSES:
             problems.append(TableProblem(f"source {sid!r}: status {status!r} is not one of {SOURCE_STATUSES}"))
+        elif status in _NOTE_REQUIRED and not str(s.get("note", "")).strip():
+            problems.append(
+                TableProblem(
+                    f"table {name!r}, source {sid!r}: status {status!r} needs a note saying {_NOTE_REQUIRED[status]}"
+                )
+            )
         if s.get("year") is None and status != "user":
             problems.append(TableProblem(f"source {sid!r} has no year"))
         known = {f.name for f in dataclasses.fields(Source)} - {"id"}
@@ -563,13 +628,99 @@ def table_summary(tables: Iterable[CoefficientTable]) -> pd.DataFrame:
                 "rows": len(t.data),
                 "columns": cols,
                 "sources": "; ".join(s.cite() for s in t.sources.values()),
-                "unconfirmed_rows": len(t.unconfirmed()),
+                "non_primary_rows": len(t.non_primary()),
             }
         )
     return pd.DataFrame(rows)
 
 
+def _status_rank(status: str) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def status_counts(tables: Iterable[CoefficientTable] | None = None) -> pd.DataFrame:
+    """Rows per status, per table and in all (the ``TOTAL`` row).
+
+    Each row counts once, under :meth:`CoefficientTable.row_status`: ``empty`` when its
+    value cells are all empty, else its weakest source status (``primary > account >
+    secondary > judgement``).
+
+    Parameters
+    ----------
+    tables
+        The tables to count; the built-in tables when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``table`` (plus ``TOTAL``), one integer column per status that occurs, in the
+        order primary, account, secondary, judgement, (deprecated words), user, empty;
+        and ``rows``.
+    """
+    if tables is None:
+        tables = [load_table(n) for n in builtin_tables()]
+    counts = {t.name: pd.Series([t.row_status(k) for k in t.keys], dtype=object).value_counts() for t in tables}
+    df = pd.DataFrame(counts).T.fillna(0).astype(int)
+    order = [s for s in (*STATUS_ORDER, EMPTY) if s in df.columns]
+    df = df.reindex(columns=order + [c for c in df.columns if c not in order], fill_value=0)
+    df.index.name = "table"
+    df["rows"] = df.sum(axis=1)
+    df.loc["TOTAL"] = df.sum(axis=0)
+    return df
+
+
+def sources_report(tables: Iterable[CoefficientTable] | None = None) -> str:
+    """Markdown listing every row that is not ``primary``, with its sources (``docs/sources.md``).
+
+    One section per table holding such rows: a line per row (key, status, source ids) and,
+    below, each cited source with its document, clause, year, status and note.  Empty rows
+    are listed too (their note says what is missing).
+
+    Parameters
+    ----------
+    tables
+        The tables to report; the built-in tables when None.
+    """
+    if tables is None:
+        tables = [load_table(n) for n in builtin_tables()]
+    out = [
+        "# Sources of the coefficients that are not primary",
+        "",
+        "Generated by `gepcalc.tables.sources_report()` (`gepcalc tables --sources`); do not edit by hand.",
+        "Statuses (see `docs/tables.md`): `account` = the value a named published account used; "
+        "`secondary` = a paper quoting the standard; `judgement` = gepcalc's reasoned choice; "
+        "`empty` = no value (an account needing it stops and names it).",
+        "",
+    ]
+    for t in tables:
+        rows = [(k, t.row_status(k)) for k in t.keys]
+        rows = [(k, st) for k, st in rows if st != "primary"]
+        if not rows:
+            continue
+        out += [f"## {t.name}", "", f"{t.title} ({t.origin.rsplit('/', 1)[-1]})", ""]
+        out += ["| row | status | source | note |", "|---|---|---|---|"]
+        cited: dict[str, Source] = {}
+        for k, st in rows:
+            ids = _split_ids(t.data.at[k, "source"])
+            cited.update({i: t.sources[i] for i in ids})
+            note = str(t.data.at[k, "note"] or "").replace("|", "\\|").replace("\n", " ")
+            out.append(f"| {k} | {st} | {', '.join(ids)} | {note} |")
+        out.append("")
+        for sid, src in cited.items():
+            if src.status == "primary":
+                continue
+            line = f"* `{sid}`: {src.cite()}"
+            if src.note:
+                line += f" — {src.note}"
+            out.append(line.replace("\n", " "))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
 __all__ = [
+    "EMPTY",
+    "SOURCE_STATUSES",
+    "STATUS_ORDER",
     "CoefficientTable",
     "Column",
     "Source",
@@ -577,5 +728,7 @@ __all__ = [
     "coefficients_dir",
     "load_table",
     "lookup_array",
+    "sources_report",
+    "status_counts",
     "table_summary",
 ]
