@@ -99,10 +99,12 @@ SMALL_OVERRIDES = {
         "humidifier_energy": {"value": 120},
     },
     "prices": {
-        "carbon_price": {"price": "50 CNY/t"},
+        # carbon_price and electricity_price have no sourced national default (empty cells, no price year):
+        # the test gives the value and its price year
+        "carbon_price": {"price": "50 CNY/t", "price_year": 2020},
         "oxygen_price": {"price": "1000 CNY/t"},
         "water_storage_cost": {"price": "6.11 CNY/m**3"},
-        "electricity_price": {"price": "0.5 CNY/kWh"},
+        "electricity_price": {"price": "0.5 CNY/kWh", "price_year": 2020},
     },
 }
 

@@ -75,7 +75,7 @@ def test_hand_computed_delta_npv_annual_and_maps(files):
     assert res.gep_change("CNY").magnitude == pytest.approx(DV, rel=1e-12)
     row = res.by_service("CNY").set_index("service").loc["carbon_sequestration"]
     assert row["Δquantity"] == pytest.approx(DQ, rel=1e-12)
-    assert row["quantity_unit"] == "t/a"
+    assert row["quantity_unit"] == "tCO₂/a"  # carbon quantities are labelled per t CO₂ (units.txt: tCO2)
     assert row["ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
     # by ecosystem type: forest gains 2 ha × 2 t C/ha/yr, grassland loses 1 ha × 0.5, farmland is not counted
     eco = res.by("ecosystem", "CNY").set_index("ecosystem")

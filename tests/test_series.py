@@ -85,10 +85,11 @@ def test_builtin_deflator_table_loads_with_sources():
         )
     assert sorted(t.data[t.data["region"] == "zhejiang"]["year"]) == list(range(2015, 2025))
     statuses = {s.status for s in t.sources.values()}
-    assert statuses <= {"primary", "unconfirmed"}
+    assert statuses <= {"primary", "secondary", "judgement"}
     # values read in news reproductions of NBS releases are not the primary document: flagged too
-    assert "cpi:national:2020" in t.unconfirmed().index
-    assert "agri_ppi:national:2020" in t.unconfirmed().index
+    assert "cpi:national:2020" in t.non_primary().index and t.row_status("cpi:national:2020") == "secondary"
+    # a value nobody could source is an empty cell (its note says which communique to fill it from)
+    assert t.row_status("agri_ppi:national:2020") == "empty"
 
 
 def test_chain_linking_previous_year_100():
@@ -328,6 +329,7 @@ def test_series_of_real_accounts_by_region(small_lc, halves):
             overrides=SMALL_OVERRIDES,
             year=year,
             price_year=year,
+            price_index=None,  # the table prices in both years (this test is about the series arithmetic)
         )
 
     a20, a21 = acct(2020), acct(2021)

@@ -28,7 +28,8 @@ Example::
     prices = "my_prices.csv"              # replaces the built-in table
 
     [overrides.prices.water_storage_cost]
-    price = "7.06 CNY/m**3"
+    price = "7.06 CNY/m**3"               # a value with its unit, converted to the row's
+    price_year = 2010                     # int and text columns take plain values
 
     [output]
     dir = "out"                           # writes account.csv and account.xlsx
@@ -57,6 +58,7 @@ ACCOUNT_KEYS = {
     "services",
     "methods",
     "items",
+    "ecosystems",
     "inputs",
     "lines",
     "price_index",
@@ -91,6 +93,26 @@ def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str,
             out[name] = {"unit": spec.get("unit"), "values": dict(spec["values"])}
         else:
             raise ConfigError(f"{where}: input {name!r} needs `value`, `raster` or `values` (with `unit`)")
+    return out
+
+
+def parse_overrides(raw: Mapping[str, Any], *, where: str) -> dict[str, dict[Any, dict[str, Any]]]:
+    """The ``[overrides]`` section: ``{table: {row: {column: value}}}``, checked for its shape.
+
+    Values are handed to :meth:`gepcalc.tables.CoefficientTable.override` as they are: a
+    quantity string with its unit for a float column (``"7.06 CNY/m**3"``), a plain value for
+    an int or text column (``price_year = 2010``).
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: [overrides] must be a table of tables: [overrides.<table>.<row>]")
+    out: dict[str, dict[Any, dict[str, Any]]] = {}
+    for table, rows in raw.items():
+        if not isinstance(rows, Mapping) or not all(isinstance(c, Mapping) for c in rows.values()):
+            raise ConfigError(
+                f"{where}: [overrides.{table}] must hold one table per row, e.g. "
+                f"[overrides.{table}.<row>] with column = value lines (got {rows!r})"
+            )
+        out[table] = {row: dict(cols) for row, cols in rows.items()}
     return out
 
 
@@ -142,7 +164,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     kwargs["inputs"] = inputs
     tables = raw.get("tables", {})
     kwargs["tables"] = {k: (rel(v) if Path(v).suffix in (".csv", ".toml") else v) for k, v in tables.items()}
-    kwargs["overrides"] = raw.get("overrides", {})
+    kwargs["overrides"] = parse_overrides(raw.get("overrides", {}), where=str(path))
     output = dict(raw.get("output", {}))
     for k in ("dir", "csv", "xlsx"):
         if k in output:

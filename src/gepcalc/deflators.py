@@ -21,7 +21,7 @@ source.  A user table of the same shape (any other series or region) can be pass
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,18 +71,69 @@ def _rows(index: str, region: str, table: TableLike) -> tuple[pd.DataFrame, Coef
     return out.sort_index(), t
 
 
-def _levels(index: str, region: str, table: TableLike) -> pd.Series:
-    """Chain-linked levels, 1.0 in the year before the first row; every year in between must be present."""
-    rows, t = _rows(index, region, table)
-    years = rows.index.to_numpy()
-    gaps = sorted(set(range(years.min(), years.max() + 1)) - set(years.tolist()))
-    if gaps:
+def _covered(rows: pd.DataFrame) -> str:
+    """Years of price *levels* a series covers, as runs: ``"1999-2009, 2011-2024"``.
+
+    A run of index values for years a..b gives levels for a-1..b (the level of the year
+    before the first index is 1); an empty cell (or a missing year) breaks the run.
+    """
+    years = [int(y) for y, r in rows["ratio"].items() if pd.notna(r)]
+    if not years:
+        return "no year (every value is empty)"
+    runs, first, prev = [], years[0], years[0]
+    for y in years[1:]:
+        if y != prev + 1:
+            runs.append((first, prev))
+            first = y
+        prev = y
+    runs.append((first, prev))
+    out = ", ".join(f"{a - 1}-{b}" for a, b in runs)
+    empty = [int(y) for y, r in rows["ratio"].items() if pd.isna(r)]
+    return out + (f"; empty cells for {_runs(empty)}" if empty else "")
+
+
+def _runs(years: list[int]) -> str:
+    """``[2000, 2001, 2002, 2005]`` → ``"2000-2002, 2005"``."""
+    out: list[str] = []
+    for y in sorted(years):
+        if out and int(out[-1].split("-")[-1]) == y - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{y}"
+        else:
+            out.append(str(y))
+    return ", ".join(out)
+
+
+def _factor(rows: pd.DataFrame, t: CoefficientTable, index: str, region: str, s: int, e: int) -> float:
+    r"""Factor from year ``s`` to year ``e`` prices, every year it needs checked.
+
+    .. math::  F_{s\to e} = \prod_{k=s+1}^{e} r_k / 100 \quad (e \ge s), \qquad F_{e\to s} = 1 / F_{s\to e}
+
+    A year outside the series (its level unknown), or a missing or empty index between
+    ``s`` and ``e``, is a MissingInputError naming the series, region, table and year(s)
+    and the years the table covers.
+    """
+    lo, hi = min(s, e), max(s, e)
+    have = rows["ratio"].dropna()
+    first, last = (int(have.index.min()) - 1, int(have.index.max())) if len(have) else (None, None)
+    where = f"price index {index!r} for region {region!r} (table {t.name!r}, {t.origin})"
+    outside = sorted({y for y in (s, e) if first is None or not first <= y <= last})
+    if outside:
         raise MissingInputError(
-            f"price index {index!r} for region {region!r} in table {t.name!r} ({t.origin}) has no value for "
-            f"year(s) {gaps}; chain-linking needs every year between {years.min()} and {years.max()}"
+            f"{where} has no level for year(s) {outside}: it covers {_covered(rows)} (the first year's level "
+            "comes from the next year's index, previous year = 100); add the missing years to the table or "
+            "pass table=..."
         )
-    levels = np.concatenate([[1.0], np.cumprod(rows["ratio"].to_numpy())])
-    return pd.Series(levels, index=pd.Index(np.arange(years.min() - 1, years.max() + 1), name="year"), name="level")
+    need = list(range(lo + 1, hi + 1))
+    gaps = [y for y in need if y not in have.index]
+    if gaps:
+        empty = [y for y in gaps if y in rows.index]
+        raise MissingInputError(
+            f"{where} has no value for year(s) {gaps}"
+            + (f" (empty cell(s) for {empty})" if empty else "")
+            + f"; chain-linking {lo} to {hi} needs every year between; the table covers {_covered(rows)}"
+        )
+    f = float(np.prod(have.loc[need].to_numpy())) if need else 1.0
+    return f if e >= s else 1.0 / f
 
 
 def level(
@@ -123,28 +174,13 @@ def level(
     MissingInputError
         When the series or a requested year is not in the table (names series, region and year).
     """
-    lv = _levels(index, region, table)
-    wanted = list(lv.index) if years is None else [int(y) for y in years]
-    if base is not None:
-        wanted_all = [*wanted, int(base)]
-    else:
-        wanted_all = wanted
-    _check_years(lv, wanted_all, index, region, table)
-    out = lv.loc[wanted].copy()
-    if base is not None:
-        out = out / lv.loc[int(base)]
-    return out
-
-
-def _check_years(lv: pd.Series, years: Iterable[int], index: str, region: str, table: TableLike) -> None:
-    missing = sorted({int(y) for y in years} - set(lv.index.tolist()))
-    if missing:
-        name = _table(table).name
-        raise MissingInputError(
-            f"price index {index!r} for region {region!r} (table {name!r}) has no level for year(s) {missing}: "
-            f"it covers {lv.index.min()}-{lv.index.max()} (the first year's level comes from the next year's "
-            "index, previous year = 100); add the missing years to the table or pass table=..."
-        )
+    rows, t = _rows(index, region, table)
+    have = rows["ratio"].dropna()
+    first = int(have.index.min()) - 1 if len(have) else int(rows.index.min()) - 1
+    wanted = list(range(first, int(rows.index.max()) + 1)) if years is None else [int(y) for y in years]
+    anchor = int(base) if base is not None else first
+    values = [_factor(rows, t, index, region, anchor, y) for y in wanted]
+    return pd.Series(values, index=pd.Index(wanted, name="year"), name="level")
 
 
 def price_factor(
@@ -178,9 +214,8 @@ def price_factor(
     from_year, to_year = int(from_year), int(to_year)
     if from_year == to_year:
         return 1.0
-    lv = _levels(index, region, table)
-    _check_years(lv, [from_year, to_year], index, region, table)
-    return float(lv.loc[to_year] / lv.loc[from_year])
+    rows, t = _rows(index, region, table)
+    return _factor(rows, t, index, region, from_year, to_year)
 
 
 def _used(index: str, region: str, years: Iterable[int], table: TableLike) -> pd.DataFrame:
@@ -316,59 +351,233 @@ def from_mapping(values: Mapping[int, float], index: str = "user", region: str =
     )
 
 
-__all__ = ["CURRENT", "constant_prices", "from_mapping", "level", "price_factor", "price_years"]
+#: region of a price row without a ``region`` cell, and the last region of every look-up
+NATIONAL = "national"
+#: separator of a regional variant's row id: ``electricity_price@zhejiang`` is the Zhejiang row of ``electricity_price``
+REGION_SEP = "@"
 
 
-def reprice(
-    table: CoefficientTable, to_year: int, index: str = "cpi", region: str = "national", *, deflators: TableLike = None
-) -> tuple[CoefficientTable, dict[str, str]]:
-    r"""A coefficient table with its money columns brought to ``to_year`` prices.
+@dataclasses.dataclass(frozen=True)
+class Repriced:
+    """One table row brought to another year's prices: :math:`p_t = p_s \\cdot F_{s\\to t}`."""
 
-    Every column whose unit is money (``CNY / m**3``, ``CNY / ha / yr`` …) is multiplied by
-    :math:`F_{s\to t}` (:func:`price_factor`), where :math:`s` is the row's
-    ``price_year`` (or the table's) and :math:`t` = ``to_year``; rows already at
-    ``to_year`` or without a price year are left as they are.
+    table: str
+    row: str
+    from_year: int
+    to_year: int
+    factor: float
+    index: str
+    region: str
 
-    Returns
-    -------
-    table, notes
-        The repriced copy (``price_year`` column set to ``to_year``) and, per row changed,
-        a note naming the row, the factor and the index.
-    """
+    def note(self) -> str:
+        return (
+            f"{self.table}[{self.row}]: {self.from_year} prices × {self.factor:.4f} ({self.index}, {self.region}) "
+            f"→ {self.to_year} prices"
+        )
+
+
+def _is_money(unit: str | None) -> bool:
     from gepcalc.units import ureg
 
-    data = table.data.copy()
+    return bool(unit) and isinstance(unit, str) and "[currency]" in ureg.Unit(unit).dimensionality
 
-    def is_money(unit: str | None) -> bool:
-        return bool(unit) and "[currency]" in ureg.Unit(unit).dimensionality
 
-    money = [
+def money_columns(table: CoefficientTable) -> list[str]:
+    """Numeric columns of ``table`` holding money (their unit, or a row's unit, has a currency)."""
+    data = table.data
+    return [
         c.name
         for c in table.columns.values()
         if c.type in ("float", "int")
         and c.name != "price_year"
-        and (is_money(c.unit) or (c.unit_column and any(is_money(u) for u in data[c.unit_column].dropna() if u)))
+        and c.name in data.columns
+        and (_is_money(c.unit) or (c.unit_column and any(_is_money(u) for u in data[c.unit_column].dropna() if u)))
     ]
+
+
+def row_region(table: CoefficientTable, key) -> str:
+    """The ``region`` cell of a row (``national`` when the table has no such column or the cell is empty)."""
+    if "region" not in table.data.columns:
+        return NATIONAL
+    r = table.data.at[key, "region"]
+    return str(r).strip() if isinstance(r, str) and r.strip() else NATIONAL
+
+
+def _series_regions(index: str, deflators: TableLike) -> set[str]:
+    data = _table(deflators).data
+    if "series" not in data.columns or "region" not in data.columns:
+        return set()
+    return set(data.loc[data["series"] == index, "region"].astype(str))
+
+
+def reprice(
+    table: CoefficientTable,
+    to_year: int,
+    index: str = "cpi",
+    region: str | None = None,
+    *,
+    deflators: TableLike = None,
+    keys: Iterable | None = None,
+    skip: Iterable = (),
+) -> tuple[CoefficientTable, dict[str, Repriced]]:
+    r"""A coefficient table with its money columns brought to ``to_year`` prices.
+
+    .. math::  p_t = p_s \cdot F_{s\to t} = p_s \cdot L_t / L_s
+
+    Every column whose unit is money (``CNY / m**3``, ``CNY / ha / yr`` …) is multiplied by
+    :math:`F_{s\to t}` (:func:`price_factor`), where :math:`s` is the row's ``price_year``
+    (or the table's) and :math:`t` = ``to_year``.
+
+    Parameters
+    ----------
+    table
+        A coefficient table; rows without any money value (empty cells) are left as they are.
+    to_year
+        Price year :math:`t` to bring the rows to.
+    index
+        Series of the deflator table (``"cpi"``, ``"ppi"``, ``"agri_ppi"``).
+    region
+        Region of the series for every row; None (the default): each row's own ``region``
+        cell when the deflator table has ``index`` for that region, else ``national``
+        (a national price moves with the national index, a Zhejiang price with Zhejiang's).
+    deflators
+        The deflator table (name, path or table); the built-in ``deflators`` when None.
+    keys
+        Rows to reprice (all rows when None).
+    skip
+        Rows left at their own prices (e.g. a user's override that names no price year).
+
+    Returns
+    -------
+    table, repriced
+        The repriced copy (``price_year`` column set to ``to_year`` on the rows changed) and,
+        per row changed, a :class:`Repriced` record (from-year, to-year, factor, index, region).
+
+    Raises
+    ------
+    MissingInputError
+        A row with a price and no price year, or a price year (or ``to_year``) the deflator
+        table does not cover or that needs an empty index: the message names the table, the
+        row, the year and the years the deflator table covers.
+    """
+    data = table.data.copy()
+    money = money_columns(table)
     if not money:
         return table, {}
+    to_year = int(to_year)
     years = (
         pd.to_numeric(data["price_year"], errors="coerce")
         if "price_year" in data.columns
         else pd.Series(table.price_year, index=data.index, dtype="float64")
     )
-    notes = {}
-    for key, y in years.items():
-        if pd.isna(y) or int(y) == int(to_year):
+    regions = _series_regions(index, deflators) if region is None else set()
+    skip = set(skip)
+    wanted = list(data.index) if keys is None else [k for k in keys if k in data.index]
+    out: dict[str, Repriced] = {}
+    for key in wanted:
+        if key in skip:
             continue
-        f = price_factor(int(y), int(to_year), index, region, deflators)
         cols = [
-            c for c in money if not table.columns[c].unit_column or is_money(data.at[key, table.columns[c].unit_column])
+            c
+            for c in money
+            if not table.columns[c].unit_column or _is_money(data.at[key, table.columns[c].unit_column])
         ]
+        if not cols or data.loc[key, cols].isna().all():
+            continue
+        y = years.get(key)
+        if y is None or pd.isna(y):
+            raise MissingInputError(
+                f"table {table.name!r} ({table.origin}), row {key!r}: a price without a price year (column "
+                f"'price_year' empty and no table price_year); cannot bring it to {to_year} prices. Fill the cell."
+            )
+        if int(y) == to_year:
+            continue
+        own = row_region(table, key)
+        reg = region if region is not None else (own if own in regions else NATIONAL)
+        try:
+            f = price_factor(int(y), to_year, index, reg, deflators)
+        except MissingInputError as exc:
+            raise MissingInputError(
+                f"table {table.name!r} ({table.origin}), row {key!r}, price_year {int(y)}: cannot bring it to "
+                f"{to_year} prices: {exc.args[0] if exc.args else exc}"
+            ) from None
         for c in cols:
             data.at[key, c] = data.at[key, c] * f
         if "price_year" in data.columns:
-            data.at[key, "price_year"] = int(to_year)
-        notes[str(key)] = f"{table.name}[{key}]: {int(y)} prices × {f:.4f} ({index}, {region}) → {int(to_year)} prices"
-    if "price_year" not in data.columns and notes:
-        return dataclasses.replace(table, data=data, price_year=int(to_year)), notes
-    return dataclasses.replace(table, data=data), notes
+            data.at[key, "price_year"] = to_year
+        out[str(key)] = Repriced(table.name, str(key), int(y), to_year, f, index, reg)
+    if "price_year" not in data.columns and out:
+        return dataclasses.replace(table, data=data, price_year=to_year), out
+    return dataclasses.replace(table, data=data), out
+
+
+def regional(
+    table: CoefficientTable, regions: str | Sequence[str] = NATIONAL, *, keep: Iterable = ()
+) -> tuple[CoefficientTable, dict[str, str]]:
+    """The rows of a price table as seen from ``regions``: row ``X`` holds its best regional variant.
+
+    A regional variant of row ``X`` is the row ``X@R`` whose ``region`` cell is ``R``
+    (``electricity_price@zhejiang``).  For each ``X`` the first of ``X@R1``, ``X@R2``, …
+    (``regions`` in order; ``national`` is always last and is row ``X`` itself) takes its
+    place: all its cells (price, unit, price year, region, source, note) are copied onto ``X``,
+    so ``TableRef(..., row="X")`` and ``overrides={"prices": {"X": …}}`` keep working.  A row
+    ``X`` named in ``keep`` (a user's override) is never replaced.
+
+    Returns
+    -------
+    table, chosen
+        The table seen from ``regions`` and ``{X: "X@R"}`` for each row replaced (for
+        ``Account.sources``, which names the row actually read).
+
+    Raises
+    ------
+    ConfigError
+        A row ``X@R`` whose ``region`` cell is not ``R`` (names the table, file and row).
+    """
+    order = [regions] if isinstance(regions, str) else list(regions)
+    order = [r for r in dict.fromkeys([*order, NATIONAL]) if r != NATIONAL]
+    data = table.data
+    variants = [k for k in data.index if isinstance(k, str) and REGION_SEP in k]
+    if not variants:
+        return table, {}
+    bad = [k for k in variants if row_region(table, k) != k.rsplit(REGION_SEP, 1)[1]]
+    if bad:
+        k = bad[0]
+        raise ConfigError(
+            f"table {table.name!r} ({table.origin}), row {k!r}: a regional variant X{REGION_SEP}R must have "
+            f"region = R in column 'region'; it has {row_region(table, k)!r}"
+        )
+    keep = {str(k) for k in keep}
+    data = data.copy()
+    chosen: dict[str, str] = {}
+    for base in dict.fromkeys(k.rsplit(REGION_SEP, 1)[0] for k in variants):
+        if base in keep:
+            continue
+        for r in order:
+            v = f"{base}{REGION_SEP}{r}"
+            if v in data.index:
+                if base in data.index:
+                    data.loc[base] = data.loc[v]
+                else:
+                    data = pd.concat([data, data.loc[[v]].rename(index={v: base})])
+                chosen[base] = v
+                break
+    if not chosen:
+        return table, {}
+    return dataclasses.replace(table, data=data), chosen
+
+
+__all__ = [
+    "CURRENT",
+    "NATIONAL",
+    "REGION_SEP",
+    "Repriced",
+    "constant_prices",
+    "from_mapping",
+    "level",
+    "money_columns",
+    "price_factor",
+    "price_years",
+    "regional",
+    "reprice",
+]

@@ -30,6 +30,9 @@ class Profile:
     methods: dict[str, str] = field(default_factory=dict)
     #: items (pollutants, products) of each service where not its default
     items: dict[str, list[str]] = field(default_factory=dict)
+    #: ecosystem types each service counts where not its table's ``included`` column, e.g.
+    #: ``{"water_conservation": ["forest", "shrubland", "grassland", "wetland", "farmland"]}``
+    ecosystems: dict[str, list[str]] = field(default_factory=dict)
     document: str = ""
     title_zh: str = ""
     version: str = ""
@@ -42,6 +45,10 @@ class Profile:
     provisioning: str = "gross"
     #: what the profile says about itself and its sources (shown with ``gepcalc profiles``)
     notes: str = ""
+    #: deflator series that brings every price to the account's price year (None: prices as in the tables)
+    price_index: str | None = "cpi"
+    #: regions whose price rows (``X@region``) are preferred, most specific first; ``national`` is always last
+    price_region: tuple[str, ...] = ("national",)
 
 
 def profiles_dir() -> Path:
@@ -70,6 +77,17 @@ def load_profile(profile: str | Path) -> Profile:
         raise ConfigError(f"profile {path}: provisioning = {provisioning!r}; expected 'gross' or 'net'")
     if outside not in ("subtract", "ignore"):
         raise ConfigError(f"profile {path}: outside = {outside!r}; expected 'subtract' or 'ignore'")
+    price_index = raw.get("price_index", "cpi")
+    if not (isinstance(price_index, str) and price_index):
+        raise ConfigError(f"profile {path}: price_index = {price_index!r}; expected a deflator series id such as 'cpi'")
+    price_index = None if price_index.strip().lower() == "none" else price_index  # "none": table prices as they are
+    price_region = raw.get("price_region", "national")
+    price_region = (price_region,) if isinstance(price_region, str) else tuple(price_region)
+    if not price_region or not all(isinstance(r, str) and r for r in price_region):
+        raise ConfigError(
+            f"profile {path}: price_region = {raw.get('price_region')!r}; expected a region id "
+            "('national', 'zhejiang') or a list of them, most specific first"
+        )
     return Profile(
         id=raw["id"],
         title=raw["title"],
@@ -78,6 +96,7 @@ def load_profile(profile: str | Path) -> Profile:
         tables=dict(raw.get("tables", {})),
         methods=dict(raw.get("methods", {})),
         items={k: list(v) for k, v in raw.get("items", {}).items()},
+        ecosystems=_ecosystems(raw.get("ecosystems", {}), path),
         document=raw.get("document", ""),
         title_zh=raw.get("title_zh", ""),
         version=str(raw.get("version", "")),
@@ -86,4 +105,21 @@ def load_profile(profile: str | Path) -> Profile:
         provisioning=provisioning,
         double_counting=tuple(check_rules(raw.get("double_counting", []), str(path))),
         notes=raw.get("notes", ""),
+        price_index=price_index,
+        price_region=price_region,
     )
+
+
+def _ecosystems(raw, path: Path) -> dict[str, list[str]]:
+    """The profile's ``[ecosystems]`` table: service id → list of ecosystem type ids (checked in the account)."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"profile {path}: [ecosystems] must be a table of service = [ecosystem types]")
+    out = {}
+    for sid, types in raw.items():
+        if not (isinstance(types, list) and all(isinstance(t, str) for t in types)):
+            raise ConfigError(
+                f"profile {path}: [ecosystems] {sid} = {types!r}; expected a list of ecosystem type ids, "
+                'e.g. ["forest", "shrubland", "grassland"]'
+            )
+        out[str(sid)] = list(types)
+    return out

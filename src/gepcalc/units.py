@@ -3,7 +3,9 @@
 Every coefficient, input and output of gepcalc carries a unit understood by
 this registry.  Besides pint's defaults it knows the Chinese currency (``CNY``,
 ``万元`` = 10⁴ CNY, ``亿元`` = 10⁸ CNY) and area unit (``mu``/``亩`` = 666.67 m²);
-see ``units.txt``.
+see ``units.txt``.  Carbon carries its basis in the unit: ``tCO2`` (a tonne of CO₂, = t)
+and ``tC`` (a tonne of carbon, = 44.0095/12.011 tCO2), so ``CNY / tC`` converts to
+``CNY / tCO2`` by × 12.011/44.0095 (:func:`carbon_basis`).
 
 Quantities are put on at the boundaries (tables, inputs, outputs) and taken off
 before the raster arithmetic, which runs on plain magnitudes in the units a
@@ -112,6 +114,40 @@ def convert_array(da: xr.DataArray, from_unit: str, to_unit: str, *, where: str 
     return out
 
 
+#: carbon units of gepcalc's registry and the basis each one names
+CARBON_UNITS = {"tC": "C", "t_C": "C", "tCO2": "CO2", "t_CO2": "CO2"}
+
+
+def carbon_basis(unit: str | pint.Unit) -> str | None:
+    """Which carbon basis a unit names: ``"C"`` (``tC``), ``"CO2"`` (``tCO2``) or None (neither).
+
+    ``"CNY / tC"`` → ``"C"``; ``"CNY / tCO2"`` → ``"CO2"``; ``"CNY / t"`` → None (a plain mass:
+    ambiguous for a carbon price); a unit naming both is an error.
+    """
+    names = {str(n) for n in parse_unit(unit)._units}
+    found = {CARBON_UNITS[n] for n in names if n in CARBON_UNITS}
+    if len(found) > 1:
+        raise UnitError(f"the unit {unit!r} names both tC and tCO2; use one carbon basis")
+    return found.pop() if found else None
+
+
 def unit_label(unit: str | pint.Unit) -> str:
     """Short human label of a unit, e.g. ``m³/a`` for ``m**3 / yr``."""
     return f"{ureg.Unit(unit):~P}"
+
+
+__all__ = [
+    "CARBON_UNITS",
+    "Q_",
+    "VALUE_UNIT",
+    "Quantity",
+    "carbon_basis",
+    "convert_array",
+    "factor",
+    "magnitude_in",
+    "normalise_unit",
+    "parse_unit",
+    "to_quantity",
+    "unit_label",
+    "ureg",
+]

@@ -53,8 +53,11 @@ PROJECT_KEYS = {
     "services",
     "methods",
     "items",
+    "ecosystems",
     "year",
     "price_year",
+    "price_index",
+    "price_region",
     "chunks",
 }
 SCENARIO_KEYS = {"landcover", "inputs", "tables", "overrides"}
@@ -69,7 +72,19 @@ SCHEDULE_KEYS = {
     "timing",
 }
 #: keys of [project] passed on to gepcalc.account for both accounts
-ACCOUNT_KEYS = ("landcover_classes", "profile", "services", "methods", "items", "year", "price_year", "chunks")
+ACCOUNT_KEYS = (
+    "landcover_classes",
+    "profile",
+    "services",
+    "methods",
+    "items",
+    "ecosystems",
+    "year",
+    "price_year",
+    "price_index",
+    "price_region",
+    "chunks",
+)
 
 
 @dataclass(frozen=True)
