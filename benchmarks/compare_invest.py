@@ -583,7 +583,15 @@ def gepcalc_sdr(inputs: dict) -> dict:
             },
             Path(tmp),
         )
-        params = {"erosivity": "erosivity", "erodibility": "erodibility", "l_max": f"{SDR_PARAMS['l_max']}"}
+        params = {
+            "erosivity": "erosivity",
+            "erodibility": "erodibility",
+            "l_max": f"{SDR_PARAMS['l_max']}",
+            # only the quantity is compared; the value rule still needs these (no national default since
+            # issue 11): the Garze 2010 account's bulk density and dredging cost (prices table, constants)
+            "soil_bulk_density": "0.93 t/m**3",
+            "dredging_cost": "15.58 CNY/m**3",
+        }
         return {"avoided_erosion_t": _account(inputs, "soil_retention", None, params, table, masked_dem=True)}
 
 

@@ -8,7 +8,27 @@ from gepcalc import services
 from gepcalc.services import Param, Reference, Service, ServiceSpec
 from gepcalc.testing import ConformanceError, check_conformance, conformance_checks
 
-ALL = [c for cls in services.all_methods().values() for c in conformance_checks(cls)]
+# values for parameters whose built-in table cells are empty (no readable source): the kit needs numbers
+_NATURAL = ("forest", "shrubland", "grassland", "wetland")
+_WIND = ("forest", "shrubland", "grassland", "farmland", "bare")
+_EMPTY_CELLS = {
+    "negative_oxygen_ions": {
+        "negative_oxygen_ions.vegetation_height": {"unit": "m", "values": {"forest": 10}},
+        "negative_oxygen_ions.ion_lifetime": {"unit": "min", "values": {"forest": 10}},
+        "negative_oxygen_ions.threshold": "600 / cm**3",  # constants row noi_threshold is empty too
+        "negative_oxygen_ions.price": "5.8185 CNY/exaion",  # so is the prices row of the ion cost
+    },
+    "sand_fixation": {
+        "sand_fixation.cog_coefficient": {"unit": "1/percent", "values": dict.fromkeys(_WIND, 0.1)},
+        "sand_fixation.downwind_distance": "50 m",  # constants row rweq_downwind_distance is empty too
+    },
+    "water_conservation": {
+        "water_conservation.crop_coefficient": {"unit": "", "values": dict.fromkeys(_NATURAL, 1.0)},
+        "water_conservation.root_depth": {"unit": "mm", "values": dict.fromkeys(_NATURAL, 2000)},
+        "water_conservation.velocity_coefficient": {"unit": "", "values": dict.fromkeys(_NATURAL, 300)},
+    },
+}
+ALL = [c for cls in services.all_methods().values() for c in conformance_checks(cls, _EMPTY_CELLS.get(cls.spec.id))]
 
 
 @pytest.mark.parametrize("check", ALL, ids=lambda c: c.name)

@@ -141,6 +141,7 @@ def test_carbon_stock_change_on_an_earlier_land_cover(small_lc, tmp_path):
             "carbon_density": density,
             "carbon_density_before": {"landcover": str(before), **density},
             "period": "10 yr",
+            "carbon_sequestration.price": "50 CNY/tCO2",  # the prices table has no national default
         },
     )
     # 5 ha went from 20 to 120 t C/ha in 10 years: 50 t C/yr × 44.0095/12.011 = 183.21 t CO2/yr
@@ -164,7 +165,19 @@ def test_climate_regulation_from_transpiration():
     )
     # forest: 0.2 m × 1e4 m² = 2000 m³ × 1000 kg/m³ × 2450 kJ/kg = 4.9e9 kJ / 3600 = 1,361,111 kWh / 3 = 453,703.7
     # water: 1 m × 1e4 m² = 1e4 m³ → 1e4 × 1000 × 2450 / 3600 = 6,805,555.6 kWh + 120 × 1e4 = 1,200,000 kWh
-    np.testing.assert_allclose(q, [453_703.7037, 8_005_555.5556], rtol=1e-9)
+    # items (transpiration, evaporation) stacked on the first axis
+    np.testing.assert_allclose(q, [[453_703.7037, 0.0], [0.0, 8_005_555.5556]], rtol=1e-9)
+    np.testing.assert_allclose(q.sum(axis=0), [453_703.7037, 8_005_555.5556], rtol=1e-9)
+
+
+NOI_INPUTS = {"negative_oxygen_ions.threshold": "600 / cm**3", "negative_oxygen_ions.price": "5.8185 CNY/exaion"}
+# the table has no sourced stand height or ion lifetime (empty cells) and its forest concentration (1800, Altai
+# account) is not the round number of the hand computation: all three are given here
+NOI_FOREST = {
+    "negative_oxygen_ions.ion_concentration": {"unit": "1/cm**3", "values": {"forest": 2000}},
+    "negative_oxygen_ions.vegetation_height": {"unit": "m", "values": {"forest": 10}},
+    "negative_oxygen_ions.ion_lifetime": {"unit": "min", "values": {"forest": 10}},
+}
 
 
 def test_negative_oxygen_ions_by_hand(small_lc):
@@ -179,8 +192,9 @@ def test_negative_oxygen_ions_by_hand(small_lc):
     )
     # LY/T 1721: 5.256e15 × (2000 − 600) × 1 hm² × 10 m / 10 min = 7.3584e18 ions/yr
     assert n[0] == pytest.approx(5.256e15 * 1400 * 1 * 10 / 10)
-    acct = _acct(small_lc, services=["negative_oxygen_ions"])
-    # table: forest 2000 /cm³, 10 m, 10 min on 5 ha → 5 × 7.3584e18 = 3.6792e19 ions; × 5.8185 CNY/1e18 = 214.07 CNY
+    # the constants/prices tables have no sourced threshold or ion cost (empty cells): given here
+    acct = _acct(small_lc, services=["negative_oxygen_ions"], inputs={**NOI_INPUTS, **NOI_FOREST})
+    # inputs: forest 2000 /cm³, 10 m, 10 min on 5 ha → 5 × 7.3584e18 = 3.6792e19 ions; × 5.8185 CNY/1e18 = 214.07 CNY
     assert _quantity(acct, "negative_oxygen_ions") == pytest.approx(5 * 7.3584e18)
     assert _value(acct, "negative_oxygen_ions") == pytest.approx(36.792 * 5.8185)
 
@@ -261,6 +275,12 @@ def test_pest_control_by_hand(small_lc):
 def test_pixel_services_add_up_over_regions(small_lc, halves):
     services = ["carbon_sequestration", "air_purification", "negative_oxygen_ions", "pest_control"]
     methods = {"air_purification": "capacity"}
-    parts = _acct(small_lc, halves, services=services, methods=methods).data["value"].sum(["region", "ecosystem"])
-    whole = _acct(small_lc, services=services, methods=methods).data["value"].sum(["region", "ecosystem"])
+    # no sourced carbon price, grassland carbon rate or forest NOx capacity in the tables (empty cells): given here
+    inputs = {**NOI_INPUTS, **NOI_FOREST, "carbon_sequestration.price": "50 CNY/tCO2"}
+    rates = {"forest": 3.62, "grassland": 0.1}
+    inputs["carbon_sequestration.sequestration_rate"] = {"unit": "t/ha/yr", "values": rates}
+    inputs["air_purification.capacity"] = {"nox": {"forest": "0.6 t/km**2/yr"}}
+    parts = _acct(small_lc, halves, services=services, methods=methods, inputs=inputs).data["value"]
+    whole = _acct(small_lc, services=services, methods=methods, inputs=inputs).data["value"]
+    parts, whole = parts.sum(["region", "ecosystem"]), whole.sum(["region", "ecosystem"])
     np.testing.assert_allclose(parts.values, whole.values, rtol=1e-12)

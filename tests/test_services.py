@@ -74,7 +74,9 @@ def test_climate_regulation_by_hand():
     # water: 1.355 m × 10,000 m² = 13,550 m³; × 1000 kg/m³ × 2450 kJ/kg / 3600 = 9,221,527.8 kWh
     #        + 120 kWh/m³ × 13,550 m³ = 1,626,000 kWh  → 10,847,527.8 kWh
     water = 13_550 * 1000 * 2450 / 3600 + 120 * 13_550
-    np.testing.assert_allclose(q, [forest, water])
+    # items (transpiration, evaporation) stacked on the first axis; their sum is the service's quantity
+    np.testing.assert_allclose(q, [[forest, 0.0], [0.0, water]])
+    np.testing.assert_allclose(q.sum(axis=0), [forest, water])
     assert forest == pytest.approx(194_387.04, rel=1e-7)
     assert water == pytest.approx(10_847_527.8, rel=1e-7)
 

@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 
 import gepcalc as gep
-from conftest import write_raster
+from conftest import SMALL_OVERRIDES, write_raster
 from gepcalc import hydrology
 from gepcalc.errors import InputFileError
 from gepcalc.services import get
@@ -89,6 +89,10 @@ def test_soil_retention_account_with_a_dem_hole_and_its_value(tmp_path):
             "dem": {"raster": str(dem), "unit": "m"},
             "erosivity": "2000 MJ*mm/ha/hr/yr",
             "erodibility": "0.03 t*ha*hr/ha/MJ/mm",
+            # no sourced default since issue 11 (empty cells): the former table values, given here
+            "cover_factor": {"unit": "", "values": {"forest": 0.006}},
+            "soil_bulk_density": "1.125 t/m**3",
+            "dredging_cost": "12.6 CNY/m**3",
         },
     )
     q = float(acct.data["quantity"].sum())
@@ -111,7 +115,16 @@ def test_flood_regulation_components(small_lc, halves):
         halves,
         region_field="name",
         services=["flood_regulation"],
-        inputs={"storm_rainfall": "300 mm/yr", "reservoir_capacity": {"west": "0 m**3", "east": "1e6 m**3"}},
+        inputs={
+            "storm_rainfall": "300 mm/yr",
+            "reservoir_capacity": {"west": "0 m**3", "east": "1e6 m**3"},
+            # east has a reservoir: its water counts as a lake too only with a lake area of its own,
+            # and the regression's zone is chosen, never defaulted (issue 11)
+            "lake_area": {"west": "0 km**2", "east": "0.03 km**2"},
+            "lake_zone": {"all": "青藏高原"},
+            # given, not the table's (Gong et al. 2017 means 0.0325 and 0.0684): the arithmetic below uses these
+            "storm_runoff_coefficient": {"unit": "", "values": {"forest": 0.0204, "grassland": 0.0745}},
+        },
     )
     q = acct.data["quantity"].sel(service="flood_regulation")
     # vegetation: 300 mm × (1 − 0.0204) × 5 ha forest + 300 × (1 − 0.0745) × 1 ha grassland
@@ -146,6 +159,19 @@ def test_account_with_all_regulating_services_on_the_small_raster(small_lc, halv
         },
         "water_purification.emission_load": {i: {"all": "0.1 t/yr"} for i in ("cod", "nh3n", "tp")},
         "air_purification.emission_load": {i: {"all": "1000 t/yr"} for i in ("so2", "nox", "dust")},
+        # no readable source for Kc or a grassland carbon rate (empty table cells): given here
+        "crop_coefficient": {
+            "unit": "",
+            "values": {"forest": 1.0, "grassland": 0.85, "farmland": 0.8, "urban": 0.3, "water": 1.05},
+        },
+        "sequestration_rate": {"unit": "t/ha/yr", "values": {"forest": 3.62, "grassland": 0.1}},  # carbon and oxygen
+        "air_purification.capacity": {"nox": {"forest": "0.6 t/km**2/yr"}},
+        # no sourced C factor, bulk density or dredging cost (empty cells since issue 11): given here
+        "cover_factor": {"unit": "", "values": {"forest": 0.006, "grassland": 0.06, "farmland": 0.23}},
+        "soil_bulk_density": "1.125 t/m**3",
+        "dredging_cost": "12.6 CNY/m**3",
+        "lake_zone": {"all": "青藏高原"},
+        "transpiration_heat": {"unit": "kJ/m**2/d", "values": {"forest": 2837, "grassland": 905}},
     }
     services = [
         "water_conservation",
@@ -165,6 +191,7 @@ def test_account_with_all_regulating_services_on_the_small_raster(small_lc, halv
         services=services,
         methods={"water_conservation": "budyko"},
         inputs=inputs,
+        overrides={"prices": SMALL_OVERRIDES["prices"]},  # carbon and electricity have no national default
     )
     summary = acct.summary(unit="CNY")
     assert set(summary["service"]) == set(services)

@@ -39,9 +39,12 @@ from gepcalc.lines import (
     allocation_weights,
     as_frame,
     compare_reported,
+    item_unit,
     line_arrays,
     provenance,
     read_lines,
+    refuse_value_only_in_rules,
+    rule_values,
     value_lines,
 )
 from gepcalc.profiles import Profile, load_profile
@@ -87,7 +90,7 @@ class Account:
     adjustments : pandas.DataFrame
         The profile's double-counting and outside-region rules where they changed a value.
     notes : list of str
-        What the user should know (nodata left out, price years, unconfirmed values).
+        What the user should know (nodata left out, price years, values that are not primary).
     """
 
     def __init__(
@@ -140,10 +143,16 @@ class Account:
         v = value.sum([d for d in value.dims if d not in keep_dims]) * self._value_factor(unit)
         df = v.to_dataframe(name=col).reset_index()[[*keep_dims, col]]
         if "service" in dims:
-            exists = ds["quantity"].notnull().any([d for d in ds["quantity"].dims if d not in ("service", "item")])
-            q = ds["quantity"].sum([d for d in ds["quantity"].dims if d not in keep_dims], min_count=1)
+            # a cell exists where it has a quantity or a value (a line reporting only its value has no quantity,
+            # and makes the quantity of whatever it is summed into NaN: not given)
+            cell = ds["quantity"].notnull() | ds["value"].notnull()
+            exists = cell.any([d for d in ds["quantity"].dims if d not in ("service", "item")])
+            summed = [d for d in ds["quantity"].dims if d not in keep_dims]
+            q = ds["quantity"].where(cell, 0.0).sum(summed, skipna=False).where(cell.any(summed))
             if "item" not in dims:
                 several = exists.sum("item") > 1
+                if "additive_items" in ds.coords:  # parts of one quantity in one unit: their sum is shown
+                    several = several & ~ds["additive_items"].astype(bool)
                 q = q.where(~several.sel(service=q["service"]))
             df = df.merge(q.to_dataframe(name="quantity").reset_index()[[*keep_dims, "quantity"]], on=keep_dims)
             if "item" in dims:
@@ -202,7 +211,7 @@ class Account:
         )
         from_lines = df["service"].map(dict(zip(ds["service"].values, ds["basis"].values, strict=True))) == "lines"
         shown = (df["area"] > 0) & ~from_lines | from_lines & ((df["quantity"] != 0) | (df["value"] != 0))
-        df = df[shown & df["quantity"].notna()]
+        df = df[shown & (df["quantity"].notna() | df["value"].notna())]  # quantity NaN: a line gave only its value
         cats = dict(zip(ds["service"].values, ds["category"].values, strict=True))
         df["quantity_unit"] = _unit_labels(ds, df, True)
         df["category"] = df["service"].map(cats)
@@ -276,6 +285,17 @@ def concat(accounts: Iterable[Account]) -> Account:
 # -- building ---------------------------------------------------------------------------------
 
 
+class _FromProfile:
+    """Type of :data:`FROM_PROFILE` (``price_index`` not given: the profile's)."""
+
+    def __repr__(self) -> str:
+        return "FROM_PROFILE"
+
+
+#: default of ``account(price_index=...)``: the profile's index (an explicit None keeps table prices)
+FROM_PROFILE = _FromProfile()
+
+
 def account(
     landcover=None,
     regions=None,
@@ -291,11 +311,13 @@ def account(
     services: Sequence[str | type[Service]] | None = None,
     methods: Mapping[str, str] | None = None,
     items: Mapping[str, Sequence[str]] | None = None,
+    ecosystems: Mapping[str, Sequence[str]] | None = None,
     profile: str | Path | Profile = "mee-2020",
     year: int | None = None,
     price_year: int | None = None,
-    price_index: str | None = None,
-    price_region: str = "national",
+    price_index: str | _FromProfile | None = FROM_PROFILE,
+    price_region: str | Sequence[str] | None = None,
+    deflators: str | Path | CoefficientTable | None = None,
     scenario: str = "baseline",
     title: str = "",
     chunks: Chunks = True,
@@ -345,14 +367,29 @@ def account(
     items
         Items (pollutants, products) per service where not the default,
         e.g. ``{"water_purification": ["cod", "tn", "tp"]}``.
+    ecosystems
+        Ecosystem types each service counts where not the profile's ``[ecosystems]`` or the
+        ``included`` column of the service's table, e.g. ``{"water_conservation": ["forest",
+        "shrubland", "grassland", "wetland", "farmland"]}`` (recorded in the notes and sources).
     profile
         Profile name or file fixing services and default tables.
     year, price_year, scenario
-        Accounting year, price base year, scenario label (recorded in every output).
-    price_index, price_region
-        Bring every price of the tables to ``price_year`` prices with this index of the
-        ``deflators`` table (``"cpi"``, ``"ppi"``, ``"agri_ppi"``; region ``"national"`` or
-        ``"zhejiang"``); None uses the prices as they are and notes their years.
+        Accounting year, price base year (default: ``year``), scenario label (recorded in
+        every output).
+    price_index
+        Deflator series (``"cpi"``, ``"ppi"``, ``"agri_ppi"`` of the ``deflators`` table) that
+        brings every price of the tables from its row's ``price_year`` to ``price_year``
+        prices: :math:`p_t = p_s L_t / L_s`, with the series of the row's region (national
+        where the table has none for it).  Default: the profile's (``cpi``).  None (or
+        ``"none"``) uses the prices as they are and says so in the notes.  A price the deflator
+        table cannot bring to ``price_year`` stops the account (table, row, year, years covered).
+        A user's override of a price is not repriced unless it gives its ``price_year``.
+    price_region
+        Region(s) whose price rows are preferred: row ``X@zhejiang`` is used for ``X`` when
+        ``"zhejiang"``; ``national`` rows otherwise.  Default: the profile's.
+    deflators
+        The price-index table used by ``price_index`` (name, path or table of the shape of
+        ``deflators``, e.g. :func:`gepcalc.deflators.from_mapping`); the built-in one when None.
     chunks
         Raster chunking; the result does not depend on it.
     progress
@@ -385,11 +422,26 @@ def account(
         classes_cls = [c for c in classes_cls if c.spec.id in line_ids]
         raster_cls = []
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
-    loaded = _load_tables(classes_cls, prof, tables or {}, overrides or {}, item_ids)
-    repriced = _reprice(loaded, price_year, price_index, price_region)
+    price_year = price_year if price_year is not None else year
+    price_index = _price_index(price_index, prof)
+    price_regions = _price_regions(price_region, prof)
+    chosen: dict[tuple[str, str], str] = {}
+    loaded = _load_tables(
+        classes_cls, prof, tables or {}, overrides or {}, item_ids, regions=price_regions, chosen=chosen
+    )
+    repriced, unrepriced = _reprice(
+        loaded,
+        price_year,
+        price_index,
+        overrides or {},
+        _default_rows(classes_cls, item_ids, inputs or {}),
+        deflators,
+    )
     all_lines = _all_lines(generic, stats, by_id, loaded)
     valued = value_lines(all_lines, by_id, loaded, outside=prof.outside, provisioning=prof.provisioning)
     inputs = dict(inputs or {})
+    counted_types = _counted_types(prof, ecosystems or {}, by_id, inputs)
+    notes.extend(note for _, note in counted_types.values())
     if landcover is None and raster_cls:
         raise MissingInputError(
             f"services {[c.spec.id for c in raster_cls]} are computed from a land-cover raster, and none was "
@@ -411,7 +463,7 @@ def account(
     origins: list[dict] = []
     gaps: dict[tuple[str, str], str] = {}
 
-    def args(cls, which: str, where=None, its=None) -> dict:
+    def args(cls, which: str, where=None, its=None, record: bool = True) -> dict:
         return arguments(
             cls,
             which,
@@ -419,13 +471,14 @@ def account(
             tables=loaded,
             land=where or land,
             items=its if its is not None else item_ids[cls.spec.id],
-            origins=origins,
+            origins=origins if record else None,
             gaps=gaps,
         )
 
     result, values, area = (
         _raster_services(raster_cls, land, args, item_ids, gaps, progress) if land is not None else ({}, {}, None)
     )
+    notes.extend(n for r in result.values() for n in r.attrs.pop("notes", []))  # per-region rules say what they did
     regions_ = list(land.region_names) if land is not None else list(dict.fromkeys(all_lines["region"]))
     ecosystems = [*(land.ecosystem_ids if land is not None else _line_ecosystems(all_lines)), UNALLOCATED]
     for cls in classes_cls:
@@ -442,6 +495,7 @@ def account(
             ("region", "ecosystem"),
         )
     units = _units(result, classes_cls, valued)
+    refuse_value_only_in_rules(valued.lines, prof.double_counting, list(result))
     result, values, adjustments = apply_rules(prof, result, values, units)
     notes.extend(adjustments.attrs.get("notes", []))
     data = _assemble(
@@ -459,10 +513,19 @@ def account(
         profile=prof,
         title=title,
     )
-    data.attrs["price_basis"] = f"{price_year} prices ({price_index})" if price_index else "table prices"
+    data.attrs["price_basis"] = (
+        f"{price_year} prices ({price_index})" if price_index and price_year is not None else "table prices"
+    )
+    data.attrs["price_region"] = ", ".join(price_regions)
     sources = pd.DataFrame(origins)
+    for sid, (by, note) in counted_types.items():  # the `included` values came from the choice, not from a table
+        if by and len(sources) and "parameter" in sources:
+            mine = (sources["service"] == sid) & (sources["parameter"] == "included")
+            sources.loc[mine, "table"] = by
+            sources.loc[mine, "source"] = note
     notes = (list(land.notes) if land is not None else []) + notes
-    notes += _source_notes(sources, loaded, repriced, price_year, price_index, price_region)
+    _refuse_unrepriced(sources, unrepriced, valued.lines)
+    notes += _source_notes(sources, loaded, repriced, price_year, price_index, price_regions, chosen)
     notes += _outside_notes(valued, prof)
     if _parts is not None:
         items_all = {
@@ -476,22 +539,163 @@ def account(
             inputs=inputs,
             from_lines=line_ids,
         )
-    return Account(data, sources, notes, lines=provenance(valued), adjustments=adjustments)
+    lines_table = provenance(valued)
+    notes += _line_price_notes(lines_table, repriced)
+    return Account(data, sources, notes, lines=lines_table, adjustments=adjustments)
 
 
-def _reprice(loaded: dict, price_year, price_index, price_region) -> dict[tuple[str, str], str]:
-    """Bring every table's money columns to ``price_year`` prices (in place); {(table, row): note}."""
-    if price_index is None:
-        return {}
-    from gepcalc.deflators import reprice
+def _price_index(price_index, prof: Profile) -> str | None:
+    if isinstance(price_index, _FromProfile):
+        return prof.price_index
+    if price_index is None or (isinstance(price_index, str) and price_index.strip().lower() == "none"):
+        return None
+    return str(price_index)
 
-    if price_year is None:
-        raise MissingInputError(f"price_index={price_index!r} needs price_year (the year to bring prices to)")
-    repriced = {}
+
+def _price_regions(price_region, prof: Profile) -> tuple[str, ...]:
+    if price_region is None:
+        return tuple(prof.price_region)
+    return (price_region,) if isinstance(price_region, str) else tuple(price_region)
+
+
+def _default_rows(classes_cls, item_ids, inputs: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Rows of item tables the account's services read by default (not given as inputs): {table: rows}."""
+    from gepcalc.resolve import user_value
+
+    out: dict[str, set[str]] = {}
+    for cls in classes_cls:
+        for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params):
+            if not (p.default and p.default.row) or user_value(inputs, cls.spec.id, p.name) is not None:
+                continue
+            its = item_ids.get(cls.spec.id, ()) if p.per_item else (None,)
+            for item in its:
+                row = p.default.row.format(item=item) if item is not None else p.default.row
+                out.setdefault(p.default.table, set()).add(row)
+    return out
+
+
+def _counted_types(
+    prof: Profile, given: Mapping[str, Sequence[str]], by_id, inputs: dict
+) -> dict[str, tuple[str, str]]:
+    """The ecosystem types counted per service chosen by the profile (``[ecosystems]``) or ``account(ecosystems=)``.
+
+    Each choice becomes the service's ``included`` input (1 for the types named, 0 for the
+    others), unless the user gave ``included`` for that service; returns per service who chose
+    (``""`` where the choice was not used) and a note.
+    """
+    known = list(ecosystem_types().keys)
+    out = {}
+    for sid, types in {**prof.ecosystems, **given}.items():
+        by = "account(ecosystems=...)" if sid in given else f"profile {prof.id} [ecosystems]"
+        cls = by_id.get(sid)
+        if cls is None:
+            if sid in given and sid not in registry.available():
+                raise MissingInputError(f"{by}: unknown service {sid!r}")
+            continue  # a service the account does not compute
+        unknown = [t for t in types if t not in known]
+        if unknown:
+            raise MissingInputError(f"{by}: {sid} names unknown ecosystem type(s) {unknown}; known: {', '.join(known)}")
+        p = next((p for p in cls.spec.params if p.name == "included" and "per_ecosystem" in p.kinds), None)
+        if p is None:
+            raise MissingInputError(
+                f"{by}: service {sid!r} ({cls.spec.key}) has no per-type switch 'included'; its types are set "
+                "by its own table columns (see `gepcalc tables`)"
+            )
+        if f"{sid}.included" in inputs or "included" in inputs:
+            out[sid] = ("", f"{sid}: ecosystem types of {by} not used: the input 'included' was given")
+            continue
+        inputs[f"{sid}.included"] = {e: 1.0 if e in types else 0.0 for e in known}
+        table = p.default.table if p.default else "?"
+        out[sid] = (
+            by,
+            f"{sid}: ecosystem types counted {', '.join(types) or '(none)'} ({by}), "
+            f"instead of the 'included' column of table {table!r}",
+        )
+    return out
+
+
+def _reprice(loaded: dict, price_year, price_index, overrides, needed, deflators=None) -> tuple[dict, dict]:
+    """Bring every table's money columns to ``price_year`` prices (in place).
+
+    :math:`p_t = p_s \\cdot L_t / L_s` per row (:func:`gepcalc.deflators.reprice`).  Rows the
+    account's services read by default (``needed``) must be repriceable, else the account stops
+    here; other rows that cannot be are left as they are and recorded, and stop the account only
+    if a value of theirs is used (:func:`_refuse_unrepriced`).  A user's value (a row overridden,
+    source status ``user``) is taken at the account's price year: it is not repriced unless the
+    override also gives ``price_year``.
+
+    Returns
+    -------
+    repriced, unrepriced
+        ``{(table, row): Repriced}`` and ``{(table, row): error message}``.
+    """
+    if price_index is None or price_year is None:
+        return {}, {}
+    from gepcalc.deflators import money_columns, reprice
+
+    deflators = load_table(deflators if deflators is not None else "deflators")  # once, not per row
+    repriced, failed = {}, {}
     for name, t in list(loaded.items()):
-        loaded[name], changed = reprice(t, price_year, price_index, price_region)
-        repriced.update({(name, key): note for key, note in changed.items()})
-    return repriced
+        if not money_columns(t):
+            continue
+        # a user's value (override, status user) is taken at the account's price year unless it gives its own
+        dated = {k for k, cols in (overrides.get(name) or {}).items() if "price_year" in cols}
+        skip = {k for k in t.data.index if k not in dated and all(x.status == "user" for x in t.source_of(k))}
+        if "price_year" not in t.data.columns:  # one price year for the table (a per-ecosystem table of money)
+            try:
+                loaded[name], done = reprice(t, price_year, price_index, skip=skip, deflators=deflators)
+            except MissingInputError as exc:
+                failed.update({(name, str(k)): exc.args[0] if exc.args else str(exc) for k in t.data.index})
+                continue
+            repriced.update({(name, key): r for key, r in done.items()})
+            continue
+        must = [k for k in needed.get(name, ()) if k in t.data.index]
+        t, done = reprice(t, price_year, price_index, keys=must, skip=skip, deflators=deflators)
+        for key in t.data.index:
+            if key in must or key in skip:
+                continue
+            try:
+                t, more = reprice(t, price_year, price_index, keys=[key], deflators=deflators)
+            except MissingInputError as exc:
+                failed[(name, str(key))] = exc.args[0] if exc.args else str(exc)
+                continue
+            done.update(more)
+        loaded[name] = t
+        repriced.update({(name, key): r for key, r in done.items()})
+    return repriced, failed
+
+
+def _line_price_notes(lines: pd.DataFrame, repriced) -> list[str]:
+    """Lines priced by the ``products`` table say how their price was repriced (column ``repriced``, in place)."""
+    if not len(lines) or "priced_by" not in lines:
+        return []
+    rec = [
+        repriced.get(("products", f"{r.service}.{r.item}")) if r.priced_by == "products table" else None
+        for r in lines[["service", "item", "priced_by"]].itertuples()
+    ]
+    lines["repriced"] = [r.note() if r else "" for r in rec]
+    n = sum(r is not None for r in rec)
+    return [f"{n} line(s) priced by the products table at repriced prices; see the lines sheet (repriced)"] if n else []
+
+
+def _refuse_unrepriced(
+    sources: pd.DataFrame, unrepriced: Mapping[tuple[str, str], str], lines: pd.DataFrame | None = None
+) -> None:
+    """A value of a row that could not be brought to the price year was used: stop, with the reason.
+
+    Used means: in ``sources`` (parameters), or the ``products`` row of a line priced by that table.
+    """
+    if not unrepriced:
+        return
+    if len(sources) and "row" in sources:
+        for t, r in zip(sources["table"], sources["row"], strict=True):
+            if (t, str(r)) in unrepriced:
+                raise MissingInputError(unrepriced[(t, str(r))])
+    if lines is not None and len(lines) and "priced_by" in lines:
+        for r in lines[lines["priced_by"] == "products table"].itertuples():
+            key = ("products", f"{r.service}.{r.item}")
+            if key in unrepriced:
+                raise MissingInputError(unrepriced[key])
 
 
 def _raster_services(raster_cls, land: Landscape, args, item_ids, gaps, progress):
@@ -506,7 +710,15 @@ def _raster_services(raster_cls, land: Landscape, args, item_ids, gaps, progress
     sums = _zonal_sums(quantities, land, progress)
     _refuse_nan(sums, land, ids, gaps)
     area = sums["__area__"]
-    result = {cls.spec.id: cls.regional(sums[cls.spec.id], area, **args(cls, "regional")) for cls in raster_cls}
+    result = {}
+    for cls in raster_cls:
+        q = sums[cls.spec.id]
+        if cls.spec.items and "item" not in q.dims:  # one quantity for all items: regional() makes each item's
+            q = q.expand_dims(item=list(item_ids[cls.spec.id]))
+        rargs = args(cls, "regional")
+        if getattr(cls, "regional_uses_value_params", False):  # e.g. soil contents turning soil into nutrients
+            rargs = {**args(cls, "value", record=False), **rargs}
+        result[cls.spec.id] = cls.regional(q, area, **rargs)
     _refuse_nan(result, land, ids, gaps)
     values = {}
     for cls in raster_cls:
@@ -516,25 +728,62 @@ def _raster_services(raster_cls, land: Landscape, args, item_ids, gaps, progress
     return result, values, area
 
 
-def _source_notes(sources: pd.DataFrame, loaded, repriced, price_year, price_index, price_region) -> list[str]:
-    """Notes on the prices and coefficients used: repricing, price years, sources that are not primary."""
+def _source_notes(sources: pd.DataFrame, loaded, repriced, price_year, price_index, price_regions, chosen) -> list[str]:
+    """Notes on the prices and coefficients used: regional rows, repricing, price years, non-primary sources.
+
+    Adds to ``sources`` (in place), for every value of a table with price years: ``price_year``
+    (the row's own), ``price_region`` (the row's region), ``repriced_to``, ``price_factor``,
+    ``price_index`` (series/region) and ``repriced`` (the same in words); and writes the row
+    actually read (``X@zhejiang``) in ``row``.
+    """
     notes = []
-    if repriced and len(sources):
-        rows = sources["row"] if "row" in sources else pd.Series("", index=sources.index)
-        sources["repriced"] = [repriced.get((t, str(r)), "") for t, r in zip(sources["table"], rows, strict=True)]
-        notes.append(
-            f"{int((sources['repriced'] != '').sum())} price value(s) brought to {price_year} prices with "
-            f"{price_index} ({price_region}); see the sources sheet"
-        )
-    notes += _price_notes(sources, loaded, price_year)
+    if len(sources) and "row" in sources:
+        _price_columns(sources, loaded, repriced, chosen)
+        if repriced:
+            n = int((sources["repriced"] != "").sum())
+            notes.append(
+                f"{n} price value(s) brought to {price_year} prices with {price_index} (the series of each "
+                "price's region, national where the deflator table has none); see the sources sheet"
+            )
+    notes += _price_notes(sources, loaded, price_year, price_index)
     if "status" in sources:
         unconf = sources[sources["status"].fillna("primary").ne("primary")]
         if len(unconf):
             notes.append(
                 f"{len(unconf)} coefficient value(s) come from sources that are not primary "
-                "(unconfirmed or derived); see the sources sheet"
+                "(account, secondary or judgement); see the sources sheet"
             )
     return notes
+
+
+def _price_columns(sources: pd.DataFrame, loaded, repriced, chosen) -> None:
+    """The price columns of ``sources`` (see :func:`_source_notes`), in place."""
+    keys = list(zip(sources["table"], sources["row"].astype(str), strict=True))
+    rec = [repriced.get(k) for k in keys]
+    sources["repriced"] = [r.note() if r else "" for r in rec]
+    sources["repriced_to"] = [r.to_year if r else pd.NA for r in rec]
+    sources["price_factor"] = [r.factor if r else np.nan for r in rec]
+    sources["price_index"] = [f"{r.index}/{r.region}" if r else "" for r in rec]
+    years, regions = [], []
+    from gepcalc.deflators import money_columns, row_region
+
+    for (t, r), one in zip(keys, rec, strict=True):
+        table = loaded.get(t)
+        if one is not None:
+            years.append(one.from_year)
+        elif table is not None and "price_year" in table.data.columns and r in table.data.index:
+            y = pd.to_numeric(table.data.at[r, "price_year"], errors="coerce")
+            years.append(int(y) if pd.notna(y) else pd.NA)
+        elif table is not None and table.price_year is not None and money_columns(table):
+            years.append(int(table.price_year))  # a per-ecosystem table of money with one price year
+        else:
+            years.append(pd.NA)
+        has_region = table is not None and "region" in table.data.columns and r in table.data.index
+        regions.append(row_region(table, r) if has_region else "")
+    sources["price_year"] = pd.array(years, dtype="Int64")
+    sources["price_region"] = regions
+    if chosen:
+        sources["row"] = [chosen.get(k, k[1]) for k in keys]
 
 
 def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:
@@ -645,8 +894,8 @@ def _line_service(cls, valued: ValuedLines, tables, regions, ecosystems, area, a
     if len(rest):
         q2, v2, more = _valued_by_service(cls, rest, valued, regions, args, origins)
         notes += more
-        q = xr.concat([q, q2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum()
-        v = xr.concat([v, v2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum()
+        q = xr.concat([q, q2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum(skipna=False)
+        v = xr.concat([v, v2.reindex(ecosystem=ecosystems, fill_value=0.0)], "item").groupby("item").sum(skipna=False)
     missing = sorted(set(regions) - set(df["region"]))
     if missing and not cls.spec.statistical:
         notes.append(f"{sid}: no line for region(s) {missing[:10]}; counted as 0 there")
@@ -663,26 +912,47 @@ def _valued_by_service(cls, rest: pd.DataFrame, valued: ValuedLines, regions, ar
     stand_in = LinesLand(list(regions), ecos, source=f"the lines of {sid!r}")
     start = len(origins)
     vargs = args(cls, "value", where=stand_in, its=list(q["item"].values) if cls.spec.items else [])
-    qv = q if cls.spec.items else q.sel(item=NO_ITEM, drop=True)
-    v = cls.value(qv, **vargs) * cls.value_factor()
-    _refuse_missing_price(cls, v, qv, vargs)
-    v = _with_item(v.broadcast_like(qv)).transpose(*q.dims)
-    used = "; ".join(
-        dict.fromkeys(f"{o['parameter']} = {o['value']} ({o.get('source') or o['table']})" for o in origins[start:])
-    )
-    # each line's value is its share of its cell's value (the value rules are linear in the quantity)
-    per_unit = (v / q.where(q != 0)).fillna(0.0)
-    for idx, r in rest.iterrows():
-        cell = per_unit.sel(item=r["item"], region=r["region"], ecosystem=r["ecosystem"] or UNALLOCATED)
-        valued.lines.at[idx, "value_CNY"] = r["quantity_in_unit"] * float(cell)
-        valued.lines.at[idx, "price_used"] = f"value rule of {cls.spec.key}"
-        valued.lines.at[idx, "price_source"] = used
+    # each line: quantity × the rule's value of one unit, with the parameters the line carries (lines.rule_values)
+    per_line = rule_values(cls, rest, q, vargs)
+    for (idx, r), value in zip(rest.iterrows(), per_line, strict=True):
+        given = r.get("line_params") if isinstance(r.get("line_params"), Mapping) else {}
+        if np.isnan(value) and r["quantity_in_unit"] != 0:
+            rule_params = {k: v for k, v in vargs.items() if k not in given}
+            _refuse_missing_price(cls, xr.DataArray([np.nan]), xr.DataArray([1.0]), rule_params)
+        used = "; ".join(
+            dict.fromkeys(
+                f"{o['parameter']} = {o['value']} ({o.get('source') or o['table']})"
+                for o in origins[start:]
+                if o["parameter"] not in given
+            )
+        )
+        mine = ", ".join(f"{k} = {m} {u}" for k, (m, u) in given.items())
+        from_line = f"line: {mine}" + (f" ({r['price_source']})" if r["price_source"] else "") if mine else ""
+        valued.lines.at[idx, "value_CNY"] = value
+        valued.lines.at[idx, "price_used"] = f"value rule of {cls.spec.key}" + (f" with {mine}" if mine else "")
+        valued.lines.at[idx, "price_source"] = "; ".join(x for x in (from_line, used) if x)
+    _, v, _ = line_arrays(valued.lines.loc[rest.index], sid, regions=regions, ecosystems=ecos, area=None, weights=None)
     return q, v, notes
 
 
 def _load_tables(
-    classes_cls: list[type[Service]], prof: Profile, user_tables, overrides, item_ids
+    classes_cls: list[type[Service]],
+    prof: Profile,
+    user_tables,
+    overrides,
+    item_ids,
+    *,
+    regions: Sequence[str] = ("national",),
+    chosen: dict | None = None,
 ) -> dict[str, CoefficientTable]:
+    """The tables of the account: the profile's or the user's, overridden, and seen from ``regions``.
+
+    In an item table with regional rows, row ``X`` takes the values of ``X@R`` for the first
+    ``R`` of ``regions`` that has one (:func:`gepcalc.deflators.regional`); a row the user
+    overrode stays as given.  ``chosen`` (when given) receives ``{(table, X): "X@R"}``.
+    """
+    from gepcalc.deflators import regional
+
     needed = {
         p.default.table
         for cls in classes_cls
@@ -703,6 +973,10 @@ def _load_tables(
             meta = None if path.with_suffix(".toml").is_file() else load_table(default)
             table = load_table(path, meta=meta)
         out[name] = load_table(table, overrides=overrides.get(name))
+        if out[name].index_kind == "item":
+            out[name], picked = regional(out[name], regions, keep=(overrides.get(name) or {}).keys())
+            if chosen is not None:
+                chosen.update({(name, x): v for x, v in picked.items()})
     _check_item_defaults(classes_cls, out, item_ids)
     return out
 
@@ -835,12 +1109,24 @@ def _refuse_missing_price(cls, value, quantity, vargs: dict) -> None:
     """A price (or other value parameter) without a value must stop the account, not give NaN or 0."""
     if not bool((value.isnull() & quantity.notnull() & (quantity != 0)).any()):
         return
-    empty = [n for n, v in vargs.items() if np.isnan(np.asarray(v, dtype="float64")).any()]
+    empty = [n for n, v in vargs.items() if v is not None and np.isnan(np.asarray(v, dtype="float64")).any()]
+    empty = _needed(cls, quantity, vargs, empty)
     hints = ", ".join(f"'{cls.spec.id}.{n}': '… {cls.spec.param(n).unit}'" for n in empty)
     raise NodataError(
         f"service {cls.spec.id!r} cannot be valued: value parameter(s) {empty} have no value "
         f"(an empty cell in the table); give them as inputs={{{hints}}} or fill the table"
     )
+
+
+def _needed(cls, quantity, vargs: dict, empty: list[str]) -> list[str]:
+    """Those of the ``empty`` value parameters the value of ``quantity`` needs (others, e.g. the
+    content of an item not counted, are left out of the message); all of them if that cannot be told."""
+    try:
+        filled = {**vargs, **dict.fromkeys(empty, 1.0)}
+        needed = [n for n in empty if bool(cls.value(quantity, **{**filled, n: np.nan}).isnull().any())]
+    except Exception:  # a value rule that cannot run on these stand-ins: name every empty one
+        return empty
+    return needed or empty
 
 
 def _units(result: Mapping[str, xr.DataArray], classes_cls, valued: ValuedLines) -> dict[tuple[str, str], str]:
@@ -849,7 +1135,7 @@ def _units(result: Mapping[str, xr.DataArray], classes_cls, valued: ValuedLines)
     for cls in classes_cls:
         items = result[cls.spec.id]["item"].values if "item" in result[cls.spec.id].dims else [NO_ITEM]
         for item in items:
-            out[(cls.spec.id, str(item))] = valued.units.get((cls.spec.id, str(item)), cls.spec.quantity_unit)
+            out[(cls.spec.id, str(item))] = valued.units.get((cls.spec.id, str(item)), item_unit(cls.spec, str(item)))
     return out
 
 
@@ -914,6 +1200,7 @@ def _assemble(
         quantity_unit=("service", [c.spec.quantity_unit for c in classes_cls]),
         quantity_name=("service", [c.spec.quantity_name for c in classes_cls]),
         method=("service", [c.spec.method for c in classes_cls]),
+        additive_items=("service", [bool(c.spec.additive_items) for c in classes_cls]),
         basis=("service", ["lines" if c.spec.id in from_lines else "raster" for c in classes_cls]),
         item_unit=(("service", "item"), np.array(item_unit, dtype=object)),
         item_zh=("item", [names.get(i, (i, i))[0] for i in ds["item"].values]),
@@ -955,18 +1242,27 @@ def _outside_notes(valued: ValuedLines, prof: Profile) -> list[str]:
     return [f"{len(out)} line(s) from outside the region ({total:,.4g} 亿元/yr) {what} ({why})"]
 
 
-def _price_notes(sources: pd.DataFrame, tables: Mapping[str, CoefficientTable], price_year) -> list[str]:
+def _price_notes(sources: pd.DataFrame, tables: Mapping[str, CoefficientTable], price_year, price_index) -> list[str]:
+    """Prices used at another year's prices: when the account was asked not to reprice, or has no year."""
     notes = []
-    prices = tables.get("prices")
-    if prices is None or "table" not in sources or price_year is None:
+    if not len(sources) or "table" not in sources or "price_year" not in sources:
         return notes
-    used = sources[(sources["table"] == "prices")]["row"].dropna().unique()
-    for item in used:
-        y = prices.data.at[item, "price_year"] if "price_year" in prices.data.columns else None
-        if y is not None and pd.notna(y) and int(float(y)) != int(price_year):
+    if price_index and price_year is not None:
+        return notes  # every price was brought to price_year (or the account stopped)
+    used = sources[sources["price_year"].notna()].drop_duplicates(["table", "row"])
+    if price_year is None:
+        if len(used):
             notes.append(
-                f"price {item!r} is of {int(float(y))}, used as is for price year {price_year} (no deflator "
-                f"applied; price_index='cpi' brings it to {price_year} prices)"
+                f"no year or price_year given: {len(used)} price value(s) used at the prices of their own years "
+                f"({', '.join(sorted({str(int(y)) for y in used['price_year']}))}); give year= or price_year= to "
+                "bring them to one year's prices"
+            )
+        return notes
+    for r in used.itertuples():
+        if int(r.price_year) != int(price_year):
+            notes.append(
+                f"price {r.row!r} is of {int(r.price_year)}, used as is for price year {price_year} (price_index=None: "
+                f"no deflator applied; price_index='cpi' brings it to {price_year} prices)"
             )
     return notes
 

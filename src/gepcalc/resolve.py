@@ -31,7 +31,7 @@ from gepcalc.services.base import (
     per_ecosystem_values,
 )
 from gepcalc.tables import CoefficientTable
-from gepcalc.units import convert_array, magnitude_in
+from gepcalc.units import carbon_basis, convert_array, magnitude_in, to_quantity
 
 
 def user_value(inputs: Mapping[str, Any], service_id: str, name: str) -> Any:
@@ -60,6 +60,8 @@ def resolve(
     given = user_value(inputs, service_id, p.name)
     if given is None:
         if p.default is None:
+            if p.optional:  # the function receives None and says what it lacks if it needs it
+                return Resolved(None, [])
             raise MissingInputError(describe_missing(service_id, p))
         return _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, pixels, where)
 
@@ -68,7 +70,9 @@ def resolve(
         return _from_table(p, given, column, None, land, pixels, where)
     if is_quantity_like(given):
         _allow(p, "scalar", where)
-        return Resolved(magnitude_in(given, p.unit, where=where), [_origin(p, "user input", str(given))])
+        q = to_quantity(given, where=where) if isinstance(given, str) else given
+        extra = _carbon_conversion(p, str(getattr(q, "units", "")), where)
+        return Resolved(magnitude_in(given, p.unit, where=where), [_origin(p, "user input", str(given), **extra)])
     if isinstance(given, Mapping) and "landcover" in given:
         _allow(p, "per_ecosystem", where)
         return _on_other_landcover(p, service_id, given, tables, land, pixels, where)
@@ -141,8 +145,12 @@ def _from_table(
     where = f"{where} (table {table.name!r}, {table.origin})"
     if row is not None:
         q: pint.Quantity = table.quantity(row, column)
+        overridden = all(s.status == "user" for s in table.source_of(row))  # a user's value: plain t is t CO₂
+        extra = _carbon_conversion(
+            p, table.unit(column, row), f"{where}, row {row!r}, column {column!r}", table=not overridden
+        )
         val = magnitude_in(q, p.unit, where=f"{where}, row {row!r}")
-        return Resolved(val, [_table_origin(p, table, row, column, q)])
+        return Resolved(val, [{**_table_origin(p, table, row, column, q), **extra}])
     if table.index_kind == "ecosystem":
         vals = table.values_in(column, p.unit)
         present = _present_ecosystems(land)
@@ -178,6 +186,36 @@ def _from_table(
             [_origin(p, table.name, f"{len(vals)} land-cover classes", file=table.origin, column=column, unit=p.unit)],
         )
     raise MissingInputError(f"{where}: table {table.name!r} is indexed by {table.index_kind}; name a row")
+
+
+def _carbon_conversion(p: Param, unit: str, where: str, *, table: bool = False) -> dict:
+    r"""Check the carbon basis of a value and say how it was converted.
+
+    A parameter declared per t CO₂ (unit with ``tCO2``, e.g. the carbon price ``CNY / tCO2``)
+    takes values per ``tC`` (converted: CNY/tC × 12.011/44.0095 = CNY/tCO2, recorded in the
+    ``unit_conversion`` column of ``Account.sources``) or per ``tCO2``; a *table* value per
+    plain ``t`` is refused (per t of C or of CO₂?), a user's (input or override) is taken per t CO₂.  A parameter
+    not declared in tC/tCO2 (a sequestration rate, a carbon density, per t of C) refuses tC/tCO2.
+    """
+    if not unit:
+        return {}
+    declared, given = carbon_basis(p.unit), carbon_basis(unit)
+    if declared is None:
+        if given is not None:
+            raise UnitError(
+                f"{where}: {unit!r} uses tC/tCO2, which gepcalc keeps for CO₂ quantities and carbon prices; "
+                f"this parameter is in {p.unit} ({p.description}): write it in that unit"
+            )
+        return {}
+    if given is None and table:
+        raise UnitError(
+            f"{where}: the carbon price is in {unit!r}, which does not say per tonne of what: write the "
+            f"row's unit as 'CNY / tC' (per tonne of carbon) or 'CNY / tCO2' (per tonne of CO2)"
+        )
+    if given is not None and given != declared:
+        f = magnitude_in(f"1 {unit}", p.unit)
+        return {"unit_conversion": f"{unit} → {p.unit} × {f:.6g} (12/44: 12.011/44.0095, IUPAC 2021)"}
+    return {}
 
 
 def _table_origin(p: Param, table: CoefficientTable, row, column: str, q) -> dict:
@@ -292,12 +330,79 @@ def resolve_regional(
             parts.append(v)
             origins.extend({**x, "item": item} for x in o)
         return Resolved(xr.concat(parts, dim=xr.Variable("item", list(items))).assign_coords(item=list(items)), origins)
+    if given is None and p.default.row and p.default.row.startswith("{"):
+        return _chosen_row(p, service_id, inputs=inputs, tables=tables, land=land)
     if given is None:  # a table constant holds for every region
         r = _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, False, where)
         v, _ = _per_region(p, {"all": f"{r.value} {p.unit}"}, land, where)
         return Resolved(v, r.origin)
     v, o = _per_region(p, given, land, where)
     return Resolved(v, o)
+
+
+def _chosen_row(
+    p: Param, service_id: str, *, inputs: Mapping[str, Any], tables: Mapping[str, CoefficientTable], land: Landscape
+) -> Resolved:
+    """A region parameter read from the table row each region chooses by another input.
+
+    ``TableRef(table, column, row="{lake_zone}")``: the row of each region is its value of the
+    input ``lake_zone`` (``{"all": "青藏高原"}`` or ``{region: zone}``; one zone for a one-region
+    account).  An unknown row is an error listing the rows.  A region without a choice, or whose
+    row has an empty cell, gets NaN, and ``attrs["missing"][region]`` says why (the service raises
+    it where it needs the value: a region without lakes needs no lake regression);
+    ``attrs["rows"][region]`` is the row used.
+    """
+    key = p.default.row[1:-1]
+    table = tables[p.default.table]
+    rows = [str(k) for k in table.keys]
+    names = list(land.region_names)
+    where = f"region input {key!r} of service {service_id!r}"
+    choice = user_value(inputs, service_id, key)
+    if isinstance(choice, str):
+        if len(names) > 1:
+            raise MissingInputError(
+                f"{where}: one {key} {choice!r} for {len(names)} regions is ambiguous; give "
+                f"{{'all': {choice!r}}} or {{region: {key}}} for {', '.join(names[:5])}"
+            )
+        choice = {names[0]: choice}
+    choice = dict(choice or {})
+    if set(choice) == {"all"}:
+        choice = dict.fromkeys(names, choice["all"])
+    unknown_regions = sorted(set(choice) - set(names))
+    unknown_rows = sorted({str(v) for v in choice.values()} - set(rows))
+    if unknown_regions or unknown_rows:
+        raise MissingInputError(
+            f"{where}: "
+            + (f"unknown region(s) {unknown_regions} (regions: {', '.join(names[:20])}); " if unknown_regions else "")
+            + (f"unknown {key} {unknown_rows}; " if unknown_rows else "")
+            + f"the {key} values are the rows of table {table.name!r} ({table.origin}): {', '.join(rows)}"
+        )
+    values, origins, missing = [], [], {}
+    for n in names:
+        row = choice.get(n)
+        if row is None:
+            values.append(np.nan)
+            missing[n] = (
+                f"service {service_id!r} needs {key!r} for region {n!r} to read {p.name!r} ({p.description}) "
+                f"from table {table.name!r} ({table.origin}): give inputs={{'{service_id}.{key}': "
+                f"{{'all': '<{key}>'}}}} (or {{region: {key}}}) with one of: {', '.join(rows)}; "
+                f"or give '{service_id}.{p.name}' per region with its source"
+            )
+            continue
+        q = table.quantity(row, p.default.column)
+        values.append(magnitude_in(q, p.unit, where=f"{where}, table {table.name!r} row {row!r}"))
+        origins.append({**_table_origin(p, table, row, p.default.column, q), "region": n})
+        if np.isnan(values[-1]):
+            note = table.data.at[row, "note"] if "note" in table.data.columns else ""
+            missing[n] = (
+                f"service {service_id!r}: {key} {row!r} of region {n!r} has no value in column "
+                f"{p.default.column!r} of table {table.name!r} ({table.origin})"
+                + (f" [{note}]" if isinstance(note, str) and note else "")
+                + f"; give '{service_id}.{p.name}' for the region with its source, or choose another {key}"
+            )
+    da = xr.DataArray(np.array(values, dtype="float64"), dims=("region",), coords={"region": names})
+    da.attrs.update(missing=missing, rows={n: choice[n] for n in names if n in choice}, choice=key)
+    return Resolved(da, origins)
 
 
 def _per_region(p: Param, given, land: Landscape, where: str) -> tuple[xr.DataArray, list[dict]]:

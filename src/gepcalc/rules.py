@@ -95,7 +95,7 @@ def apply_rules(
                     "value_before_CNY": float(before_v.sel(region=region)),
                     "value_after_CNY": float(_region_total(v[a]).sel(region=region)),
                     "clause": rule.get("clause", ""),
-                    "status": rule.get("status", "unconfirmed"),
+                    "status": rule.get("status", "judgement"),
                     "reason": rule.get("reason", ""),
                 }
             )
@@ -103,7 +103,7 @@ def apply_rules(
         how = f"minus {b}" if kind == "subtract" else f"dropped because of {b}"
         notes.append(
             f"double counting ({profile.id}, rule {rule.get('id', a)}): {a} {how}; value reduced by "
-            f"{change:,.4g} 亿元/yr [{rule.get('status', 'unconfirmed')}]"
+            f"{change:,.4g} 亿元/yr [{rule.get('status', 'judgement')}]"
         )
     df = pd.DataFrame(rows)
     df.attrs["notes"] = notes

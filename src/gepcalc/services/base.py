@@ -82,6 +82,9 @@ class Item:
     id: str
     name_zh: str
     name_en: str
+    #: the item's own quantity unit where it differs from the service's ``quantity_unit``
+    #: (soil retention: ``siltation`` in m³/yr beside ``soil`` in t/yr); "" = the service's
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,9 @@ class ServiceSpec:
     #: computed from statistics lines (yearbook production, visitors), not from rasters; see
     #: :class:`gepcalc.services.statistics.StatisticsService`
     statistical: bool = False
+    #: the items are parts of one quantity in one unit (climate regulation: transpiration +
+    #: evaporation), so the service's quantity is their sum; otherwise (COD and TP) it is not shown
+    additive_items: bool = False
 
     def param(self, name: str) -> Param:
         for p in (*self.params, *self.value_params, *self.region_params):
@@ -139,6 +145,10 @@ class ServiceSpec:
     def key(self) -> str:
         """Registry key: ``id.method``."""
         return f"{self.id}.{self.method}"
+
+    def unit_of(self, item: str) -> str:
+        """Quantity unit of ``item``: its own (``Item.unit``), else ``quantity_unit``."""
+        return next((i.unit for i in self.items if i.id == item and i.unit), self.quantity_unit)
 
     def item_ids(self, chosen: Sequence[str] | None = None) -> tuple[str, ...]:
         """The items to compute: ``chosen`` (checked), else the defaults, else all."""
@@ -159,6 +169,9 @@ class Service:
     spec: ClassVar[ServiceSpec]
     # Subclasses define ``physical(area, **params)`` as a staticmethod; check_service() verifies
     # that its arguments match the spec.
+    #: ``regional()`` also receives the value parameters (soil retention turns the soil retained
+    #: into siltation and nutrients with λ, ρ and the soil contents its value rule uses too)
+    regional_uses_value_params: ClassVar[bool] = False
 
     @staticmethod
     def value(quantity, price):
@@ -172,6 +185,9 @@ class Service:
         Services whose rule is not a sum over pixels (e.g. ``min(emission load,
         purification capacity)`` per region) override this; ``area`` [m²] is the
         area by region × ecosystem type and ``region_params`` are DataArrays over ``region``.
+        A service with items whose ``physical()`` gives one quantity receives it once per
+        chosen item (dimension ``item``) and turns each into the item's quantity. Notes on
+        what the rule did go in the result's ``attrs["notes"]`` (the account reports them).
         """
         return quantity
 
@@ -207,11 +223,15 @@ def check_service(cls: Any) -> type[Service]:
         problems.append("both name_zh and name_en are required")
     if not spec.references:
         problems.append("at least one reference (document, clause, year) is required")
-    for label, unit in [
-        ("quantity_unit", spec.quantity_unit),
-        ("value_unit", spec.value_unit),
-        ("pixel_unit", spec.pixel_unit or spec.quantity_unit),
-    ] + [(f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params, *spec.region_params)]:
+    for label, unit in (
+        [
+            ("quantity_unit", spec.quantity_unit),
+            ("value_unit", spec.value_unit),
+            ("pixel_unit", spec.pixel_unit or spec.quantity_unit),
+        ]
+        + [(f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params, *spec.region_params)]
+        + [(f"item {i.id!r}", i.unit) for i in spec.items if i.unit]
+    ):
         try:
             parse_unit(unit)
         except UnitError as exc:

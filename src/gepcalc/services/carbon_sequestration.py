@@ -31,7 +31,7 @@ class CarbonSequestration(Service):
         name_zh="固碳",
         name_en="Carbon sequestration",
         category="regulating",
-        quantity_unit="t / yr",
+        quantity_unit="tCO2 / yr",  # a tonne of CO₂ (units.txt: tCO2 = t), labelled tCO₂ in outputs
         quantity_name="CO₂ sequestered",
         method="per_area_rate",
         params=(
@@ -41,6 +41,7 @@ class CarbonSequestration(Service):
                 "net carbon (C) sequestration per area, NEP",
                 TableRef("carbon_sequestration", "rate"),
                 symbol="NEP",
+                example="2 t/ha/yr",  # for the conformance kit: some types' rates are empty cells
             ),
             Param(
                 "included",
@@ -53,10 +54,11 @@ class CarbonSequestration(Service):
         value_params=(
             Param(
                 "price",
-                "CNY / t",
-                "carbon price per tonne of CO₂",
+                "CNY / tCO2",
+                "carbon price per tonne of CO₂ (a table price per tC is converted × 12.011/44.0095)",
                 TableRef("prices", "price", row="carbon_price"),
                 kinds=("scalar", "per_ecosystem"),
+                example="100 CNY/tCO2",  # for the conformance kit only: the national default is an empty cell
             ),
         ),
         references=(
@@ -155,3 +157,66 @@ class CarbonSequestrationStockChange(CarbonSequestration):
     def physical(area, carbon_density, carbon_density_before, period):
         """CO₂ sequestered [t/yr] from the change of carbon density [t C/ha] over ``period`` [yr]."""
         return (carbon_density - carbon_density_before) * area * _T_PER_HA_M2 / period * CO2_PER_C
+
+
+#: LY/T 1721-2008's dry-matter form as printed by the papers that quote or use it
+LYT_1721_DRY_MATTER = Reference(
+    "LY/T 1721-2008 森林生态系统服务功能评估规范, as printed by 张春华 等. 2004—2013年山东省森林碳储量及其碳汇经济"
+    "价值. 生态学报 38(5):1739-1749 (ChinaXiv 201803.01069)",
+    clause="§1.3.2: U = Σ S G_c (1.63 R_C B + F) + Σ 1.19 S G_o B",
+    year=2018,
+)
+BAIYANGDIAN_2017 = Reference(
+    "江波, 陈媛媛, 肖洋, 赵娟娟, 欧阳志云. 白洋淀湿地生态系统最终服务价值评估. 生态学报 37(8):2497-2505 "
+    "(ChinaXiv 201704.00322)",
+    clause="§2.2.2 固碳: 1 kg dry matter fixes 1.63 kg CO₂; §2.2.3 释氧: 1.2 kg O₂",
+    year=2017,
+)
+NPP_DRY_MATTER = Param(
+    "npp_dry_matter",
+    "t / ha / yr",
+    "net primary productivity as dry matter (biomass), B",
+    symbol="B",
+    example="10 t/ha/yr",
+)
+
+
+class CarbonSequestrationDryMatter(CarbonSequestration):
+    r"""Carbon sequestration from net primary productivity as dry matter (photosynthesis equation).
+
+    Physical quantity [t CO₂ yr⁻¹] (LY/T 1721-2008 form, as printed by Zhang et al. 2018,
+    生态学报 38(5):1739, §1.3.2, U_c = Σ S G_c (1.63 R_C B + F); Jiang et al. 2017,
+    生态学报 37(8):2497, §2.2.2: "植物每生产1kg干物质,能固定1.63kg CO₂"):
+
+    .. math:: Q_{CO_2} = f_{CO_2} \sum_{pixels} B \cdot A
+
+    B net primary productivity as dry matter [t ha⁻¹ yr⁻¹] (raster, scalar or per
+    ecosystem type), A area [ha], f_CO₂ = 1.63 t CO₂ per t of dry matter (constant
+    ``co2_per_dry_matter`` of the constants table; 264/162 by the photosynthesis equation
+    6 CO₂ → C₆H₁₀O₅). Only the types the carbon table (or the profile) counts.
+    Value [CNY yr⁻¹] = Q_CO₂ × carbon price per t CO₂.
+    """
+
+    spec = replace(
+        CarbonSequestration.spec,
+        method="dry_matter",
+        params=(
+            NPP_DRY_MATTER,
+            Param(
+                "co2_per_dry_matter",
+                "dimensionless",
+                "t CO₂ fixed per t of dry matter produced",
+                TableRef("constants", "value", row="co2_per_dry_matter"),
+                kinds=("scalar",),
+                symbol="f_CO₂",
+            ),
+            _INCLUDED,
+        ),
+        references=(*CarbonSequestration.spec.references, LYT_1721_DRY_MATTER, BAIYANGDIAN_2017),
+        tables=("carbon_sequestration", "constants", "prices"),
+    )
+
+    @staticmethod
+    def physical(area, npp_dry_matter, co2_per_dry_matter, included):
+        """CO₂ sequestered [t/yr] = f_CO₂ × B [t dry matter/ha/yr] × area [m²]."""
+        return counted(included, co2_per_dry_matter * npp_dry_matter * area * _T_PER_HA_M2)

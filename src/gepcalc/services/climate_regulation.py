@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import xarray as xr
+
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
-from gepcalc.services.base import Param, Service, ServiceSpec, TableRef, counted
+from gepcalc.services.base import Item, Param, Reference, Service, ServiceSpec, TableRef, counted
 from gepcalc.units import factor
 
 _KJ_TO_KWH = factor("kJ", "kWh")
 _MM_M2_TO_M3 = factor("mm * m**2", "m**3")
+
+ITEMS = (
+    Item("transpiration", "植被蒸腾降温增湿", "vegetation transpiration (cooling)", unit="kWh / yr"),
+    Item("evaporation", "水面蒸发降温增湿", "water-surface evaporation (cooling and humidifying)", unit="kWh / yr"),
+)
+#: what D, the hot days, are: the papers read define d as the days an air conditioner runs
+HOT_DAYS = (
+    "days a year the air conditioner would run (空调开放天数 d, Bo et al. 2017 §1.2(4); Garze 2017 §2.4.8), "
+    "taken as the days with daily mean temperature above 26 °C unless the profile says daily maximum"
+)
+BO_2017 = Reference(
+    "博文静, 王莉雁, 操建华, 王效科, 肖燚, 欧阳志云. 中国森林生态资产价值评估. 生态学报 37(12):4182-4190 "
+    "(ChinaXiv 201706.00846)",
+    clause="§1.2(4) 气候调节价值: V = A·GPP·d·p·10⁶/(3600·R), d 空调开放天数, R = 3.0",
+    year=2017,
+)
+GARZE_2017 = Reference(
+    "白玛卓嘎, 肖燚, 欧阳志云, 王莉雁. 甘孜藏族自治州生态系统生产总值核算研究. 生态学报 37(19):6302-6312 "
+    "(ChinaXiv 201711.00120)",
+    clause="§2.4.8 (1) 植被蒸腾, (2) 水面蒸发",
+    year=2017,
+)
+
+
+def _items(e_pt, e_we):
+    """Stack the two items (transpiration, evaporation) along a first axis ``item``."""
+    if isinstance(e_pt, xr.DataArray) or isinstance(e_we, xr.DataArray):
+        parts = [p if isinstance(p, xr.DataArray) else xr.DataArray(p) for p in (e_pt, e_we)]
+        return xr.concat(xr.broadcast(*parts), dim=xr.Variable("item", [i.id for i in ITEMS]))
+    if hasattr(e_pt, "units"):
+        unit = e_pt.units
+        return np.stack(np.broadcast_arrays(e_pt.to(unit).magnitude, e_we.to(unit).magnitude)) * unit
+    return np.stack(np.broadcast_arrays(e_pt, e_we))
 
 
 def _const(item: str) -> TableRef:
@@ -28,7 +64,12 @@ class ClimateRegulation(Service):
         E_{we} = \\frac{E_w \\rho_w q}{3600} + y E_w, \\qquad E = E_{pt} + E_{we}
 
     * EPP_i: heat absorbed by the transpiration of vegetation type i [kJ m⁻² d⁻¹]
-    * S_i: area of type i [m²]; D: days with daily mean temperature > 26 °C [d yr⁻¹]
+    * S_i: area of type i [m²]; D: hot days [d yr⁻¹], the days a year the air
+      conditioner would run (空调开放天数: Bo et al. 2017 §1.2(4), Garze 2017 §2.4.8 name
+      d so, without a temperature threshold); gepcalc takes the days with daily mean
+      temperature above 26 °C (the threshold is gepcalc's reading of the method's
+      reports, not found in a paper read; a profile may count daily maximum instead —
+      give the days it counts)
     * r: energy-efficiency ratio of an air conditioner [-]
     * E_w = evaporation depth × water area: water evaporated [m³ yr⁻¹]
     * ρ_w: water density [kg m⁻³]; q: latent heat of vaporisation [kJ kg⁻¹]
@@ -37,6 +78,11 @@ class ClimateRegulation(Service):
     3600 is the kJ → kWh conversion (taken from pint here). Value = E × electricity price.
     Pass an evapotranspiration-derived heat raster as ``transpiration_heat`` or an
     evaporation raster as ``evaporation_water`` where available.
+
+    Items (each in kWh yr⁻¹, their sum is E; Garze 2017 §2.4.8 (1) and (2)):
+    ``transpiration`` = E_pt (vegetation transpiration) and ``evaporation`` = E_we
+    (water-surface evaporation). A published account's two lines enter as lines of
+    these items.
     """
 
     spec = ServiceSpec(
@@ -47,6 +93,8 @@ class ClimateRegulation(Service):
         quantity_unit="kWh / yr",
         quantity_name="electricity equivalent of cooling and humidifying",
         method="transpiration_evaporation",
+        items=ITEMS,
+        additive_items=True,
         params=(
             Param(
                 "transpiration_heat",
@@ -54,6 +102,7 @@ class ClimateRegulation(Service):
                 "heat absorbed by vegetation transpiration",
                 TableRef("climate_regulation", "transpiration_heat"),
                 symbol="EPP",
+                example="2000 kJ/m**2/d",  # for the conformance kit only: the table's cells are empty (not sourced)
             ),
             Param(
                 "included",
@@ -69,7 +118,7 @@ class ClimateRegulation(Service):
                 TableRef("climate_regulation", "water_surface"),
                 kinds=("per_ecosystem",),
             ),
-            Param("hot_days", "d / yr", "days with daily mean temperature above 26 °C", symbol="D", example="70 d/yr"),
+            Param("hot_days", "d / yr", HOT_DAYS, symbol="D", example="70 d/yr"),
             Param(
                 "evaporation_water", "mm / yr", "water-surface evaporation depth", symbol="E_w", example="1100 mm/yr"
             ),
@@ -113,9 +162,10 @@ class ClimateRegulation(Service):
                 "electricity price",
                 TableRef("prices", "price", row="electricity_price"),
                 kinds=("scalar", "per_ecosystem"),
+                example="0.5 CNY/kWh",  # for the conformance kit only: the national default is an empty cell
             ),
         ),
-        references=(MEE_2020, NDRC_2022, OUYANG_2013),
+        references=(MEE_2020, NDRC_2022, OUYANG_2013, BO_2017, GARZE_2017),
         tables=("climate_regulation", "constants", "prices"),
     )
 
@@ -132,11 +182,14 @@ class ClimateRegulation(Service):
         water_density,
         humidifier_energy,
     ):
-        """Electricity equivalent [kWh/yr] of vegetation cooling plus water-surface evaporation."""
+        """Electricity equivalent [kWh/yr] of vegetation cooling and of water-surface evaporation.
+
+        Returns the items along a first axis ``item``: transpiration E_pt, evaporation E_we.
+        """
         e_pt = counted(included, transpiration_heat * area * hot_days * _KJ_TO_KWH / ac_energy_efficiency_ratio)
         e_w = counted(water_surface, evaporation_water * area * _MM_M2_TO_M3)  # m³/yr
         e_we = e_w * water_density * latent_heat_vaporization * _KJ_TO_KWH + humidifier_energy * e_w
-        return e_pt + e_we
+        return _items(e_pt, e_we)
 
 
 def _param(name: str) -> Param:
@@ -148,7 +201,7 @@ class ClimateRegulationET(ClimateRegulation):
 
     Physical quantity [kWh yr⁻¹]: the EPP term is replaced by the latent heat of the
     water the vegetation transpires (the physics behind EPP), the water-surface term
-    is as in :class:`ClimateRegulation`:
+    is as in :class:`ClimateRegulation`; the same two items (transpiration, evaporation):
 
     .. math::
 
@@ -201,9 +254,12 @@ class ClimateRegulationET(ClimateRegulation):
         water_density,
         humidifier_energy,
     ):
-        """Electricity equivalent [kWh/yr] of transpiration cooling plus water-surface evaporation."""
+        """Electricity equivalent [kWh/yr] of transpiration cooling and of water-surface evaporation.
+
+        Returns the items along a first axis ``item``: transpiration E_pt, evaporation E_we.
+        """
         t_v = counted(included, transpiration * area * _MM_M2_TO_M3)  # m³/yr transpired
         e_pt = t_v * water_density * latent_heat_vaporization * _KJ_TO_KWH / ac_energy_efficiency_ratio
         e_w = counted(water_surface, evaporation_water * area * _MM_M2_TO_M3)  # m³/yr
         e_we = e_w * water_density * latent_heat_vaporization * _KJ_TO_KWH + humidifier_energy * e_w
-        return e_pt + e_we
+        return _items(e_pt, e_we)

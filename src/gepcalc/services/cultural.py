@@ -123,7 +123,14 @@ class Recreation(StatisticsService):
         visits, spend = _visits_and_spending(table, where)
         hours = column_values(table, "travel_time", "h / visit", where, aliases=("旅行时间",))
         wage = column_values(table, "wage", "CNY / h", where, aliases=("工资率", "小时工资"))
-        share = column_values(table, "time_share", "dimensionless", where, default=f"{share_default.magnitude}")
+        share = column_values(
+            table,
+            "time_share",
+            "dimensionless",
+            where,
+            default=f"{share_default.magnitude}",
+            default_from="constants table, row travel_time_value_share",
+        )
         price = spend + share * wage * hours
         return _site_lines(table, price, visits, "travel cost: spending + time_share × wage × travel_time", where)
 
@@ -137,6 +144,8 @@ class Recreation(StatisticsService):
                 "spending [CNY/visit]": ["420"] * len(regions),
                 "travel_time [h]": ["3"] * len(regions),
                 "wage [CNY/h]": ["40"] * len(regions),
+                # synthetic: the constants table's travel_time_value_share may be empty (no source read)
+                "time_share": ["0.3"] * len(regions),
             }
         )
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
-from gepcalc.services.base import Param, Service, ServiceSpec, TableRef
+from gepcalc.services.base import Param, Service, ServiceSpec, TableRef, counted
 from gepcalc.services.carbon_sequestration import (
+    _INCLUDED,
+    _T_PER_HA_M2,
+    BAIYANGDIAN_2017,
+    LYT_1721_DRY_MATTER,
+    NPP_DRY_MATTER,
     CarbonSequestration,
     CarbonSequestrationNPP,
     CarbonSequestrationStockChange,
@@ -43,6 +48,7 @@ class OxygenRelease(Service):
                 "industrial oxygen price",
                 TableRef("prices", "price", row="oxygen_price"),
                 kinds=("scalar", "per_ecosystem"),
+                example="1000 CNY/t",
             ),
         ),
         references=(MEE_2020, NDRC_2022, OUYANG_2013),
@@ -81,3 +87,43 @@ def _from(carbon: type[CarbonSequestration]) -> type[OxygenRelease]:
 
 OxygenReleaseNPP = _from(CarbonSequestrationNPP)
 OxygenReleaseStockChange = _from(CarbonSequestrationStockChange)
+
+
+class OxygenReleaseDryMatter(OxygenRelease):
+    r"""Oxygen release from net primary productivity as dry matter (LY/T 1721 form).
+
+    Physical quantity [t O₂ yr⁻¹] (LY/T 1721-2008 as printed by Zhang et al. 2018,
+    生态学报 38(5):1739, §1.3.2: U_o = Σ 1.19 S G_o B):
+
+    .. math:: Q_{O_2} = f_{O_2} \sum_{pixels} B \cdot A
+
+    B net primary productivity as dry matter [t ha⁻¹ yr⁻¹], A area [ha], f_O₂ = 1.19 t O₂
+    per t of dry matter (constant ``o2_per_dry_matter``; 192/162 = 1.185 by the
+    photosynthesis equation; Jiang et al. 2017 §2.2.3 rounds it to 1.2). Not 32/44 of
+    the dry-matter CO₂ (1.63 × 32/44 = 1.185 ≠ 1.19): each standard's factor is used as
+    printed. Value = Q_O₂ × industrial oxygen price.
+    """
+
+    spec = replace(
+        OxygenRelease.spec,
+        method="dry_matter",
+        params=(
+            NPP_DRY_MATTER,
+            Param(
+                "o2_per_dry_matter",
+                "dimensionless",
+                "t O₂ released per t of dry matter produced",
+                TableRef("constants", "value", row="o2_per_dry_matter"),
+                kinds=("scalar",),
+                symbol="f_O₂",
+            ),
+            _INCLUDED,
+        ),
+        references=(*OxygenRelease.spec.references, LYT_1721_DRY_MATTER, BAIYANGDIAN_2017),
+        tables=("carbon_sequestration", "constants", "prices"),
+    )
+
+    @staticmethod
+    def physical(area, npp_dry_matter, o2_per_dry_matter, included):
+        """O₂ released [t/yr] = f_O₂ × B [t dry matter/ha/yr] × area [m²]."""
+        return counted(included, o2_per_dry_matter * npp_dry_matter * area * _T_PER_HA_M2)
