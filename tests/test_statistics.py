@@ -36,7 +36,7 @@ SHENZHEN = pd.DataFrame(
 
 
 def test_shenzhen_2020_reproduced_line_by_line():
-    acct = gep.account(lines=SHENZHEN, year=2020, price_year=2020)
+    acct = gep.account(lines=SHENZHEN, year=2020, price_year=2020, price_index=None)  # the published prices
     v = acct.data["value"].sum(["item", "region", "ecosystem", "scenario", "year"])
     # 1.918e9 m³ × 6.11 CNY/m³ = 11,718,980,000 CNY = 117.19 亿元 (published 117.19)
     assert float(v.sel(service="water_conservation")) == pytest.approx(1.918e9 * 6.11, rel=1e-12)
@@ -92,6 +92,7 @@ SITES = pd.DataFrame(
         "spending [CNY/visit]": ["300"],
         "travel_time [h]": ["4"],
         "wage [CNY/h]": ["50"],
+        "time_share": ["0.3"],  # given: the constants table has no sourced travel_time_value_share
         "source": ["park ticket office 2020"],
     }
 )
@@ -122,7 +123,7 @@ def _stat_account(small_lc, halves, **kw):
 
 
 def test_provisioning_and_recreation_by_hand(small_lc, halves):
-    acct = _stat_account(small_lc, halves)
+    acct = _stat_account(small_lc, halves, price_index=None)  # arithmetic on the table prices
     val = acct.data["value"].sum(["scenario", "year"])
 
     def at(service, item, region, eco):
@@ -162,7 +163,8 @@ def test_provisioning_and_recreation_by_hand(small_lc, halves):
     assert "spending + time_share × wage × travel_time" in rec["price_source"]
     assert rec["quantity_source"] == "park ticket office 2020"
     water = acct.lines[acct.lines["service"] == "water_supply"].iloc[0]
-    assert water["priced_by"] == "products table" and "gep-method.md" in water["price_source"]
+    # the tariff is the Garze 2010 account's (Table 3), cited with its ChinaXiv id
+    assert water["priced_by"] == "products table" and "201711.00120" in water["price_source"]
 
 
 def test_tourism_revenue_and_landscape_value_by_hand():
@@ -264,8 +266,8 @@ PROFILE_LINES = pd.DataFrame(
         "quantity": ["5", "2", "0.5", "1000", "10"],
         "unit": ["亿m**3", "亿m**3", "亿m**3", "exaion", "万visit"],
         "source": ["bulletin"] * 5,
-        "price": ["", "", "2.6", "", "200"],
-        "price_unit": ["", "", "CNY/m**3", "", "CNY/visit"],
+        "price": ["", "", "2.6", "5.8185", "200"],  # ion cost given: the prices table has no sourced value
+        "price_unit": ["", "", "CNY/m**3", "CNY/exaion", "CNY/visit"],
         "origin": ["", "", "outside", "", ""],
     }
 )
@@ -311,7 +313,7 @@ def test_profile_switch_changes_exactly_the_right_indicators():
     ]
     assert any("from outside the region" in n and "subtracted" in n for n in a_gbt.notes)
     # zhejiang-2020 counts negative oxygen ions: 1000 exaions × the ion price of the prices table
-    ion_price = gep.load_table("prices").quantity("negative_oxygen_ion_cost", "price").to("CNY/exaion").magnitude
+    ion_price = 5.8185  # CNY/exaion, given in the line (the prices table has no sourced ion cost)
     assert zj["negative_oxygen_ions"] == pytest.approx(1000 * ion_price)
     assert [s for s in zj.index if s not in ndrc.index] == ["negative_oxygen_ions"]
     assert all(math.isclose(zj[s], ndrc[s], rel_tol=1e-12) for s in ndrc.index)
@@ -327,8 +329,12 @@ CPI_2009_2020 = [99.3, 103.3, 105.4, 102.6, 102.6, 102.0, 101.4, 102.0, 101.6, 1
 
 def test_prices_brought_to_the_price_year_with_cpi():
     one = SHENZHEN.iloc[[0]].drop(columns=["价值", "价值单位"])
-    plain = gep.account(lines=one, price_year=2020)
-    cpi = gep.account(lines=one, price_year=2020, price_index="cpi")
+    from gepcalc.deflators import from_mapping
+
+    plain = gep.account(lines=one, price_year=2020, price_index=None)
+    # the CPI of the test written out (the built-in table has no sourced CPI before 2011)
+    table = from_mapping(dict(zip(range(2009, 2021), CPI_2009_2020, strict=True)), index="cpi")
+    cpi = gep.account(lines=one, price_year=2020, price_index="cpi", deflators=table)
     # 6.11 CNY/m³ at 2008 prices × Π CPI 2009..2020 / 100 = 6.11 × 1.31368… at 2020 prices
     factor = float(np.prod(np.array(CPI_2009_2020) / 100))
     assert factor == pytest.approx(1.3137, abs=1e-4)
@@ -443,6 +449,7 @@ def test_net_provisioning_profile_applies_the_ecosystem_share(small_lc, halves, 
 def test_travel_time_share_follows_the_accounts_tables():
     """The default time share comes from the account's constants table, so an override reaches it."""
     over = {"constants": {"travel_time_value_share": {"value": 0.5}}}
-    acct = gep.account(statistics={"recreation": SITES}, services=["recreation"], overrides=over)
+    sites = SITES.drop(columns="time_share")  # no per-site share: the table's (overridden) share applies
+    acct = gep.account(statistics={"recreation": sites}, services=["recreation"], overrides=over)
     # 20,000 visits × (300 + 0.5 × 50 CNY/h × 4 h) = 20,000 × 400 = 8.0e6 CNY
     assert acct.gep().magnitude == pytest.approx(8.0e6)
