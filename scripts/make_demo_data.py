@@ -276,7 +276,7 @@ def summarise(fc: dict) -> None:
     vals, counts = np.unique(arr[inside], return_counts=True)
     print("IGBP class counts inside county (pixel-centre rule):")
     total_px = int(inside.sum())
-    for v, n in zip(vals, counts):
+    for v, n in zip(vals, counts, strict=True):
         km2 = float(cell_km2[inside & (arr == v)].sum())
         print(f"  {int(v):3d} {IGBP.get(int(v), 'nodata'):38s} {int(n):5d} px  {km2:8.1f} km2")
     print(f"  total {total_px} px = {float(cell_km2[inside].sum()):,.1f} km2 "

@@ -99,4 +99,18 @@ def test_services_and_tables_listings():
     res = runner.invoke(app, ["tables"])
     assert res.exit_code == 0 and "landcover_gbt21010" in res.output and "prices" in res.output
     res = runner.invoke(app, ["tables", "prices"])
-    assert res.exit_code == 0 and "water_storage_cost" in res.output and "unconfirmed" in res.output
+    assert res.exit_code == 0 and "water_storage_cost" in res.output and "secondary" in res.output
+
+
+def test_tables_status_counts_rows_per_status():
+    from gepcalc.tables import builtin_tables, load_table, status_counts
+
+    res = runner.invoke(app, ["tables", "--status"])
+    assert res.exit_code == 0, res.output
+    counts = status_counts([load_table(n) for n in builtin_tables()])
+    total = counts.loc["TOTAL"]
+    # the TOTAL line of the printed table carries the same numbers as status_counts (no placeholder status)
+    line = next(x for x in res.output.splitlines() if "TOTAL" in x)
+    assert [int(x) for x in line.replace("│", " ").split()[1:]] == [int(v) for v in total]
+    assert set(counts.columns) == {"primary", "account", "secondary", "judgement", "empty", "rows"}
+    assert total["rows"] == sum(len(load_table(n).keys) for n in builtin_tables())

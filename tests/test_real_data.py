@@ -106,6 +106,32 @@ def test_demo_account_of_chunan():
     # regulating services are all of this demo's GEP; climate regulation dominates as in the published account
     shares = acct.by("service").set_index("service")["share"]
     assert shares["climate_regulation"] > 0.8
+    # issue 11: the demo's numbers by hand from the areas, the inputs and the sourced prices
+    cpi_2011_2020 = 1.054 * 1.026 * 1.026 * 1.020 * 1.014 * 1.020 * 1.016 * 1.021 * 1.029 * 1.025  # NBS, prev. = 100
+    cpi_2009_2020 = 0.993 * 1.033 * cpi_2011_2020
+    value = acct.data["value"].sum(["region", "scenario", "year"], min_count=1)
+    quantity = acct.data["quantity"].sum(["region", "scenario", "year"], min_count=1)
+    # climate regulation, item evaporation only (no sourced transpiration heat): water and wetland evaporate
+    # 1355.1 mm; E·ρ·q/3600 + y·E = E (1000 kg/m³ × 2450 kJ/kg / 3600 + 125 kWh/m³) [kWh] (Garze 2017 §2.4.8;
+    # y: Jiaozhou Bay 2018), at the Garze 2010 electricity price 0.53 CNY/kWh brought to 2020 with the CPI
+    wet = area["water"] + area["wetland"]
+    kwh = wet * 1.3551 * (1000 * 2450 / 3600 + 125)
+    climate = quantity.sel(service="climate_regulation")
+    assert float(climate.sel(item="evaporation").sum()) == pytest.approx(kwh, rel=1e-9)
+    assert float(value.sel(service="climate_regulation").sum()) == pytest.approx(kwh * 0.53 * cpi_2011_2020, rel=1e-9)
+    # carbon: forest 3.62 and wetland 1.06 t C/ha/yr × 44.0095/12.011, at LY/T 1721's 1200 CNY/t C (2008)
+    co2 = (area["forest"] * 3.62 + area["wetland"] * 1.06) / 1e4 * 44.0095 / 12.011
+    assert float(quantity.sel(service="carbon_sequestration").sum()) == pytest.approx(co2, rel=1e-9)
+    carbon_price = 1200 * 12.011 / 44.0095 * cpi_2009_2020
+    assert float(value.sel(service="carbon_sequestration").sum()) == pytest.approx(co2 * carbon_price, rel=1e-9)
+    # oxygen: 32/44 of the CO2 (molar masses 31.998/44.0095), at LY/T 1721's 1000 CNY/t (2008)
+    o2 = co2 * 31.998 / 44.0095
+    assert float(value.sel(service="oxygen_release").sum()) == pytest.approx(o2 * 1000 * cpi_2009_2020, rel=1e-9)
+    # water conservation: (P − R − ET)·A, runoff α = 0.0325 forest (Gong et al. 2017 Table 2), wetland 0,
+    # at LY/T 1721's 6.11 CNY/m³ (2008)
+    wc = area["forest"] * (1.430 * (1 - 0.0325) - 0.800) + area["wetland"] * (1.430 - 0.900)
+    assert float(quantity.sel(service="water_conservation").sum()) == pytest.approx(wc, rel=1e-9)
+    assert float(value.sel(service="water_conservation").sum()) == pytest.approx(wc * 6.11 * cpi_2009_2020, rel=1e-9)
 
 
 @pytest.fixture(scope="module")

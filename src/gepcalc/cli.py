@@ -108,7 +108,8 @@ def demo(
         g = pub["gep_total"]
         console.print(
             f"published: Chun'an GEP {g.get('value_yi', 0):,.0f}+ 亿元 ({g.get('year')}, "
-            f"{pub.get('regulating_share', {}).get('value', '?')} % regulating; source status: unconfirmed) — "
+            f"{pub.get('regulating_share', {}).get('value', '?')} % regulating; source status: "
+            f"{published().get('sources', {}).get(g.get('source'), {}).get('status', 'not given')}) — "
             "the demo computes 4 of the ~12 regulating indicators from 0.05° MODIS land cover; see README"
         )
     _write(acct, out)
@@ -187,18 +188,39 @@ def profiles() -> None:
 @app.command()
 def tables(
     name: Annotated[str | None, typer.Argument(help="show one table's rows")] = None,
+    status: Annotated[
+        bool, typer.Option("--status", help="count the rows per source status (per table and in all)")
+    ] = False,
+    sources: Annotated[
+        bool, typer.Option("--sources", help="print docs/sources.md: every row that is not primary, with its source")
+    ] = False,
 ) -> None:
     """List the built-in coefficient tables with units and sources, or show one."""
-    from gepcalc.tables import builtin_tables, load_table, table_summary
+    from gepcalc.tables import builtin_tables, load_table, sources_report, status_counts, table_summary
 
+    if status or sources:
+        loaded = _run(lambda: [load_table(n) for n in ([name] if name else builtin_tables())])
+        if sources:
+            print(sources_report(loaded), end="")
+            return
+        df = status_counts(loaded)
+        t = Table(title="rows per source status (a row counts under its weakest source; empty = no value)")
+        t.add_column("table", no_wrap=True)
+        for col in df.columns:
+            t.add_column(col, justify="right")
+        for tab_name, r in df.iterrows():
+            bold = "[bold]" if tab_name == "TOTAL" else ""
+            t.add_row(f"{bold}{tab_name}", *[f"{bold}{int(v)}" for v in r])
+        console.print(t)
+        return
     if name is None:
         df = _run(lambda: table_summary(load_table(n) for n in builtin_tables()))
         t = Table(title="gepcalc coefficient tables")
         t.add_column("table", no_wrap=True)
-        for col in ("title_zh", "index", "rows", "columns", "unconfirmed_rows"):
+        for col in ("title_zh", "index", "rows", "columns", "non_primary_rows"):
             t.add_column(col, overflow="fold")
         for _, r in df.iterrows():
-            t.add_row(r["table"], r["title_zh"], r["index"], str(r["rows"]), r["columns"], str(r["unconfirmed_rows"]))
+            t.add_row(r["table"], r["title_zh"], r["index"], str(r["rows"]), r["columns"], str(r["non_primary_rows"]))
         console.print(t)
         return
     tab = _run(lambda: load_table(name))
@@ -212,9 +234,9 @@ def tables(
     t.add_column("source", overflow="fold")
     t.add_column("status", no_wrap=True)
     for key, row in tab.data.iterrows():
-        status = ", ".join(sorted({s.status for s in tab.source_of(key)}))
-        colour = "green" if status == "primary" else "yellow"
-        t.add_row(str(key), *[str(row[c]) for c in cols], str(row["source"]), f"[{colour}]{status}")
+        row_status = tab.row_status(key)
+        colour = "green" if row_status == "primary" else ("red" if row_status == "empty" else "yellow")
+        t.add_row(str(key), *[str(row[c]) for c in cols], str(row["source"]), f"[{colour}]{row_status}")
     console.print(t)
     for sid, s in tab.sources.items():
         console.print(f"[{'green' if s.status == 'primary' else 'yellow'}]{sid}[/]: {s.cite()}")
