@@ -41,36 +41,6 @@ from gepcalc.project.schedule import Schedule, cumulative_ramp, linear_ramp
 from gepcalc.units import magnitude_in
 
 SECTIONS = {"project", "schedule", "baseline", "with_project", "eod", "uncertainty", "output"}
-PROJECT_KEYS = {
-    "name",
-    "name_zh",
-    "description",
-    "boundary",
-    "boundary_layer",
-    "boundary_field",
-    "landcover_classes",
-    "profile",
-    "services",
-    "methods",
-    "items",
-    "ecosystems",
-    "year",
-    "price_year",
-    "price_index",
-    "price_region",
-    "chunks",
-}
-SCENARIO_KEYS = {"landcover", "inputs", "tables", "overrides"}
-SCHEDULE_KEYS = {
-    "start_year",
-    "horizon",
-    "construction",
-    "ramp_up",
-    "cumulative",
-    "discount_rate",
-    "base_year",
-    "timing",
-}
 #: keys of [project] passed on to gepcalc.account for both accounts
 ACCOUNT_KEYS = (
     "landcover_classes",
@@ -85,6 +55,18 @@ ACCOUNT_KEYS = (
     "price_region",
     "chunks",
 )
+PROJECT_KEYS = {"name", "name_zh", "description", "boundary", "boundary_layer", "boundary_field", *ACCOUNT_KEYS}
+SCENARIO_KEYS = {"landcover", "inputs", "tables", "overrides"}
+SCHEDULE_KEYS = {
+    "start_year",
+    "horizon",
+    "construction",
+    "ramp_up",
+    "cumulative",
+    "discount_rate",
+    "base_year",
+    "timing",
+}
 
 
 @dataclass(frozen=True)
