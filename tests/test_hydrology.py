@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from gepcalc import hydrology as h
+from gepcalc import routing
 
 SQ2 = math.sqrt(2.0)
 
@@ -103,13 +104,13 @@ def test_slope_of_a_plane_including_edges():
     # 1 m drop per 10 m row: Horn gives ((a+2b+c) − (g+2h+i)) / (8·10) = (4 + 4)/80 = 0.1 -> 10 %.
     # First row (a, b, c off the raster): pygeoprocessing falls back to d−g (weight 1), 2(e−h) (2), f−i (1):
     # (1 + 2 + 1)/(4 × 10) = 0.1 -> 10 % too; likewise on the last row and the side columns.
-    np.testing.assert_allclose(h.slope(plane(5, 4), 10.0), 10.0)
+    np.testing.assert_allclose(routing.slope(plane(5, 4), 10.0), 10.0)
 
 
 def test_slope_nodata_is_nan_and_falls_back():
     z = plane(3, 3)
     z[0, 1] = -9999.0  # b missing above the centre
-    s = h.slope(z, 10.0, nodata=-9999.0)
+    s = routing.slope(z, 10.0, nodata=-9999.0)
     assert np.isnan(s[0, 1])
     # centre: column pairs (a,g): a−g = 2, w 2; (b,h): b missing -> 2(e−h) = 2, w 2; (c,i): 2, w 2
     # dz/dy = 6 / (6 × 10) = 0.1 -> 10 %
@@ -121,12 +122,12 @@ def test_slope_nodata_is_nan_and_falls_back():
 
 def test_d8_accumulation_grows_linearly_down_a_plane():
     # every cell drains straight south (drop 1 vs 1/√2 diagonally): row i collects i + 1 cells
-    acc = h.flow_accumulation(plane(5, 4), method="d8")
+    acc = routing.flow_accumulation(plane(5, 4), method="d8")
     np.testing.assert_array_equal(acc, np.repeat(np.arange(1.0, 6.0)[:, None], 4, axis=1))
 
 
 def test_mfd_accumulation_on_a_plane_by_hand():
-    acc = h.flow_accumulation(plane(5, 5))
+    acc = routing.flow_accumulation(plane(5, 5))
     # Interior cell: S weight 1, SW and SE 1/√2 each; sum 2.414214. 4-bit proportions:
     #   S int(0.5 + 15/2.414214) = int(6.71) = 6, diagonals int(0.5 + 15 × 0.292893) = int(4.89) = 4; sum 14.
     # West edge cell (no SW neighbour): S int(0.5 + 15/1.707107) = 9, SE int(0.5 + 15 × 0.414214) = 6; sum 15.
@@ -143,8 +144,8 @@ def test_mfd_accumulation_on_a_plane_by_hand():
 def test_pit_is_filled_and_drained():
     bowl = np.array([[5.0, 5, 5], [5, 1, 5], [5, 5, 5]])
     # the pit is raised to its pour point, 5 m: everything is one flat
-    np.testing.assert_array_equal(h.fill_depressions(bowl), np.full((3, 3), 5.0))
-    acc = h.flow_accumulation(bowl)
+    np.testing.assert_array_equal(routing.fill_depressions(bowl), np.full((3, 3), 5.0))
+    acc = routing.flow_accumulation(bowl)
     # The rim cells drain off the raster; the centre flows to the 8 rim cells, weight 1 (cardinal) or 1/√2
     # (diagonal): int(0.5 + 15 × 1/6.828427) = int(2.70) = 2 and int(0.5 + 15 × 0.103553) = int(2.05) = 2,
     # sum 16. Centre: 1; each rim cell: 1 + 2/16 = 1.125.
@@ -158,34 +159,34 @@ def test_nodata_hole_is_routed_through_or_is_an_outlet():
     z = plane(6, 3)
     z[2, 1] = -9999.0
     # The hole is land of unknown height, filled flat to its spill level like a lake: 3 m (row 3).
-    filled = h.fill_depressions(z, nodata=-9999.0)
+    filled = routing.fill_depressions(z, nodata=-9999.0)
     assert np.isnan(filled[2, 1])
-    through = h.flow_accumulation(z, nodata=-9999.0, method="d8")
+    through = routing.flow_accumulation(z, nodata=-9999.0, method="d8")
     # D8 into the hole (height 3): (1,0) SE drop 2/√2 = 1.41 beats S drop 1; (1,2) SW likewise; (1,1) S;
     # (2,0) E and (2,2) W drop 1, E/W come before S in pygeoprocessing's order. The hole collects
     # (1,0)+(0,0) = 2, (1,1)+(0,1) = 2, (1,2)+(0,2) = 2, (2,0) = 1, (2,2) = 1 and itself: 9 cells,
     # and spills south: (3,1) = 10, (4,1) = 11, (5,1) = 12.
     assert np.isnan(through[2, 1])
     np.testing.assert_array_equal(through[3:, 1], [10.0, 11.0, 12.0])
-    outlet = h.flow_accumulation(z, nodata=-9999.0, method="d8", route_through_holes=False)
+    outlet = routing.flow_accumulation(z, nodata=-9999.0, method="d8", route_through_holes=False)
     # As in InVEST the hole is an outlet and takes nothing further: (1,1) turns to its first steepest
     # lower neighbour, (2,0) (SW, drop 1/√2); column 1 starts afresh below the hole: 1, 2, 3;
     # column 0: (2,0) = 1 + (1,0) 2 + (1,1) 2 = 5, then 6, 7, 8.
     np.testing.assert_array_equal(outlet[3:, 1], [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(outlet[:, 0], [1.0, 2.0, 5.0, 6.0, 7.0, 8.0])
     # MFD conserves the water: the last row drains all 18 cells (hole included) off the raster
-    assert np.nansum(h.flow_accumulation(z, nodata=-9999.0)[-1]) == pytest.approx(18.0)
+    assert np.nansum(routing.flow_accumulation(z, nodata=-9999.0)[-1]) == pytest.approx(18.0)
 
 
 def test_terrain_returns_nan_outside_data_and_keeps_input():
     z = plane(4, 4)
     z[:, 0] = np.nan
     before = z.copy()
-    t = h.terrain(z, 10.0)
+    t = routing.terrain(z, 10.0)
     np.testing.assert_array_equal(z, before)
     for field in t:
         assert np.isnan(field[:, 0]).all() and np.isfinite(field[:, 1:]).all()
-    assert h.contributing_area(t.accumulation, 10.0)[0, 1] == pytest.approx(t.accumulation[0, 1] * 100.0)
+    assert routing.contributing_area(t.accumulation, 10.0)[0, 1] == pytest.approx(t.accumulation[0, 1] * 100.0)
 
 
 # --------------------------------------------------------------------------- LS factor
@@ -245,7 +246,7 @@ def test_ls_l_max_caps_l_only_and_nan_passes():
 def test_ls_factor_follows_terrain():
     rng = np.random.default_rng(1)
     z = plane(20, 15, drop=2.0) + rng.uniform(0, 3, (20, 15))
-    t = h.terrain(z, 30.0)
+    t = routing.terrain(z, 30.0)
     ls = h.ls_factor(z, 30.0)
     for r, c in [(3, 4), (10, 7), (19, 14)]:
         assert ls[r, c] == pytest.approx(_ls_by_hand(t.slope[r, c], t.accumulation[r, c], 30.0), rel=1e-6)
@@ -253,8 +254,8 @@ def test_ls_factor_follows_terrain():
 
 def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="2-D"):
-        h.flow_accumulation(np.zeros(5))
+        routing.flow_accumulation(np.zeros(5))
     with pytest.raises(ValueError, match="no valid cell"):
-        h.flow_accumulation(np.full((3, 3), -1.0), nodata=-1.0)
+        routing.flow_accumulation(np.full((3, 3), -1.0), nodata=-1.0)
     with pytest.raises(ValueError, match="method"):
-        h.flow_accumulation(plane(3, 3), method="dinf")
+        routing.flow_accumulation(plane(3, 3), method="dinf")

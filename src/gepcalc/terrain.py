@@ -1,7 +1,7 @@
 """Terrain for services: slope, flow accumulation and LS from a DEM raster, lazily.
 
 Flow routing is global (a cell's upslope area can reach across the whole raster),
-so the DEM is routed as one array (the kernels in :mod:`gepcalc.hydrology` are
+so the DEM is routed as one array (the kernels in :mod:`gepcalc.routing` are
 numba-compiled; 4000 × 4000 cells take about 8 s and under 1 GB) when the account
 first asks for a chunk of the result; the grid is kept for the rest of the account
 and the chunks are slices of it, so the rest of the account stays chunked and the
@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 from dask.base import tokenize
 
-from gepcalc import hydrology
+from gepcalc import hydrology, routing
 from gepcalc.errors import InputFileError
 from gepcalc.services.base import Param, strip
 
@@ -52,7 +52,7 @@ def cell_size(da: xr.DataArray) -> float:
 
 def _routed(block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float) -> dict[str, np.ndarray]:
     """The requested products of one routing of the whole DEM."""
-    t = hydrology.terrain(block, size, values_in_holes=True)
+    t = routing.terrain(block, size, values_in_holes=True)
     products = {"slope": t.slope, "accumulation": t.accumulation}
     if "ls" in whats:
         products["ls"] = hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
