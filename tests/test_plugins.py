@@ -78,14 +78,14 @@ def test_installed_entry_point_is_discovered(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: gep-toy\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[gepcalc.services]\ntoy_area = gep_toy:Toy\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    services._from_entry_points.cache_clear()
+    services.refresh()
     try:
         assert "toy_area" in services.available()
         assert services.get("toy_area").spec.category == "cultural"
     finally:
         sys.modules.pop("gep_toy", None)
         monkeypatch.undo()
-        services._from_entry_points.cache_clear()
+        services.refresh()
     assert "toy_area" not in services.available()
 
 

@@ -1,9 +1,11 @@
 """Service plug-ins: one module per GEP indicator, found through entry points.
 
 Built-in services are declared in gepcalc's ``pyproject.toml`` under the entry-
-point group ``gepcalc.services``; a third-party package adds its own the same
-way, or a notebook calls :func:`register`.  ``available()`` merges both, checks
-each service once (:func:`~gepcalc.services.base.check_service`) and caches them.
+point group ``gepcalc.services`` (so gepcalc must be installed, ``pip install -e .``
+in a source tree); a third-party package adds its own the same way, or a notebook
+calls :func:`register`.  ``available()`` merges both, checks each service once
+(:func:`~gepcalc.services.base.check_service`) and caches the entry points;
+:func:`refresh` reads them again.
 """
 
 from __future__ import annotations
@@ -26,61 +28,15 @@ from gepcalc.services.base import (
 
 GROUP = "gepcalc.services"
 
-# Used when gepcalc runs from a source tree without being installed (no entry points).
-_BUILTIN = {
-    "carbon_sequestration": "gepcalc.services.carbon_sequestration:CarbonSequestration",
-    "carbon_sequestration.npp": "gepcalc.services.carbon_sequestration:CarbonSequestrationNPP",
-    "carbon_sequestration.stock_change": "gepcalc.services.carbon_sequestration:CarbonSequestrationStockChange",
-    "carbon_sequestration.dry_matter": "gepcalc.services.carbon_sequestration:CarbonSequestrationDryMatter",
-    "oxygen_release": "gepcalc.services.oxygen_release:OxygenRelease",
-    "oxygen_release.npp": "gepcalc.services.oxygen_release:OxygenReleaseNPP",
-    "oxygen_release.stock_change": "gepcalc.services.oxygen_release:OxygenReleaseStockChange",
-    "oxygen_release.dry_matter": "gepcalc.services.oxygen_release:OxygenReleaseDryMatter",
-    "water_conservation": "gepcalc.services.water_conservation:WaterConservation",
-    "water_conservation.budyko": "gepcalc.services.water_conservation:WaterConservationBudyko",
-    "water_conservation.budyko_retention": "gepcalc.services.water_conservation:WaterConservationRetention",
-    "soil_retention": "gepcalc.services.soil_retention:SoilRetention",
-    "flood_regulation": "gepcalc.services.flood_regulation:FloodRegulation",
-    "climate_regulation": "gepcalc.services.climate_regulation:ClimateRegulation",
-    "climate_regulation.evapotranspiration": "gepcalc.services.climate_regulation:ClimateRegulationET",
-    "water_purification": "gepcalc.services.water_purification:WaterPurification",
-    "water_purification.capacity": "gepcalc.services.water_purification:WaterPurificationCapacity",
-    "air_purification": "gepcalc.services.air_purification:AirPurification",
-    "air_purification.capacity": "gepcalc.services.air_purification:AirPurificationCapacity",
-    "negative_oxygen_ions": "gepcalc.services.negative_oxygen_ions:NegativeOxygenIons",
-    "sand_fixation": "gepcalc.services.sand_fixation:SandFixation",
-    "coastal_protection": "gepcalc.services.coastal_protection:CoastalProtection",
-    "pest_control": "gepcalc.services.pest_control:PestControl",
-    "agricultural_products": "gepcalc.services.statistics:AgriculturalProducts",
-    "forestry_products": "gepcalc.services.statistics:ForestryProducts",
-    "livestock_products": "gepcalc.services.statistics:LivestockProducts",
-    "fishery_products": "gepcalc.services.statistics:FisheryProducts",
-    "water_supply": "gepcalc.services.statistics:WaterSupply",
-    "hydropower": "gepcalc.services.statistics:Hydropower",
-    "other_products": "gepcalc.services.statistics:OtherProducts",
-    "recreation": "gepcalc.services.cultural:Recreation",
-    "recreation.tourism_revenue": "gepcalc.services.cultural:RecreationRevenue",
-    "landscape_value": "gepcalc.services.cultural:LandscapeValue",
-}
 _registered: dict[str, type[Service]] = {}
-
-
-def _load(target: str) -> type[Service]:
-    from importlib import import_module
-
-    module, _, attr = target.partition(":")
-    return getattr(import_module(module), attr)
 
 
 @cache
 def _from_entry_points() -> dict[str, type[Service]]:
     """Classes by entry-point name: ``id`` for a service's default method, ``id.method`` for others."""
     found = {}
-    eps = {ep.name: ep for ep in entry_points(group=GROUP)}
-    for name, target in _BUILTIN.items():
-        if name not in eps:
-            found[name] = _load(target)
-    for name, ep in eps.items():
+    for ep in entry_points(group=GROUP):
+        name = ep.name
         try:
             cls = ep.load()
         except Exception as exc:
@@ -93,6 +49,11 @@ def _from_entry_points() -> dict[str, type[Service]]:
             )
         found[name] = cls
     return found
+
+
+def refresh() -> None:
+    """Read the entry points again (after installing or removing a plug-in package in this process)."""
+    _from_entry_points.cache_clear()
 
 
 def _all() -> dict[str, type[Service]]:
@@ -165,6 +126,7 @@ __all__ = [
     "check_service",
     "get",
     "methods",
+    "refresh",
     "register",
     "unregister",
 ]
