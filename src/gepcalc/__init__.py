@@ -17,7 +17,7 @@ try:
 except PackageNotFoundError:  # running from a source tree
     __version__ = "0.0.0+source"
 
-from gepcalc import demo, errors, project, services
+from gepcalc import demo, errors, project, regions, services
 from gepcalc.account import TIDY_COLUMNS, Account, account, concat
 from gepcalc.landscape import build_landscape
 from gepcalc.profiles import load_profile
@@ -40,6 +40,7 @@ __all__ = [
     "load_profile",
     "load_table",
     "project",
+    "regions",
     "services",
     "ureg",
 ]

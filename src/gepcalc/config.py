@@ -6,7 +6,8 @@ Example::
     title = "Chun'an 2020"
     landcover = "landcover.tif"          # paths are relative to this file
     landcover_classes = "landcover_igbp" # or a mapping table file
-    regions = "townships.gpkg"           # optional
+    regions = "townships.gpkg"           # optional; or by administrative code (needs gepcalc[cn]):
+                                         # { adcode = 330127 } or { adcode = 33, level = "county" }
     region_field = "name"
     year = 2020
     price_year = 2020
@@ -64,6 +65,8 @@ ACCOUNT_KEYS = {
     "price_index",
     "price_region",
     "chunks",
+    "missing",
+    "areas",
 }
 SECTIONS = {"account", "inputs", "statistics", "tables", "overrides", "output"}
 _INPUT_META = {"source", "note", "name_zh", "name_en"}
@@ -116,6 +119,23 @@ def parse_overrides(raw: Mapping[str, Any], *, where: str) -> dict[str, dict[Any
     return out
 
 
+def _regions_by_adcode(spec: Mapping[str, Any], *, where: str):
+    """``regions = { adcode = 33, level = "county" }``: the boundaries from :func:`gepcalc.regions.china`."""
+    from gepcalc.errors import RegionError
+    from gepcalc.regions import china
+
+    bad = set(spec) - {"adcode", "level"}
+    if "adcode" not in spec or bad:
+        raise ConfigError(
+            f"{where}: [account] regions = {{...}} takes `adcode` (required) and `level` (optional), "
+            f'e.g. {{ adcode = 33, level = "county" }}; got keys {sorted(spec)}'
+        )
+    try:
+        return china(spec["adcode"], level=spec.get("level"))
+    except RegionError as exc:
+        raise ConfigError(f"{where}: [account] regions: {exc}") from None
+
+
 def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read an account config; return (keyword arguments of :func:`gepcalc.account`, output options)."""
     path = Path(path).resolve()
@@ -148,7 +168,11 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if "statistics" in raw:
         kwargs["statistics"] = {k: rel_all(v) for k, v in raw["statistics"].items()}
     if "regions" in acc:
-        kwargs["regions"] = rel(acc["regions"])
+        if isinstance(acc["regions"], Mapping):
+            kwargs["regions"] = _regions_by_adcode(acc["regions"], where=str(path))
+            kwargs.setdefault("region_field", "name")
+        else:
+            kwargs["regions"] = rel(acc["regions"])
     lcc = acc.get("landcover_classes")
     if lcc and (base / lcc).suffix in (".csv", ".toml"):
         kwargs["landcover_classes"] = rel(lcc)

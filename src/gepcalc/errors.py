@@ -60,6 +60,10 @@ class ConfigError(GepcalcError, ValueError):
     """An account configuration that cannot be used."""
 
 
+class MissingDependencyError(GepcalcError, ImportError):
+    """An optional package a feature needs is not installed (the message says what to install)."""
+
+
 class ServiceError(GepcalcError, TypeError):
     """A service plug-in whose spec is invalid, or an unknown service id."""
 
