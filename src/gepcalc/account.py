@@ -29,7 +29,15 @@ import xarray as xr
 from flox.xarray import xarray_reduce
 
 from gepcalc import services as registry
-from gepcalc.errors import CoefficientTableError, LineError, MissingInputError, NodataError
+from gepcalc.errors import (
+    CoefficientTableError,
+    ConfigError,
+    LineError,
+    MissingInputError,
+    NodataError,
+    RegionError,
+    UnitError,
+)
 from gepcalc.io import Chunks
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
 from gepcalc.lines import (
@@ -53,7 +61,7 @@ from gepcalc.rules import apply_rules
 from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.terrain import clear_cache
-from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label, ureg
+from gepcalc.units import Q_, VALUE_UNIT, factor, magnitude_in, to_quantity, unit_label, ureg
 
 #: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
 #: of every input raster and added over 100 MB on 4000² accounts without making them faster
@@ -73,7 +81,14 @@ TIDY_COLUMNS = [
     "price_year",
     "scenario",
     "profile",
+    "status",
 ]
+
+#: columns of :attr:`Account.not_computed`
+NOT_COMPUTED_COLUMNS = ["service", "category", "reason", "item", "name_zh", "name_en", "quantity_unit"]
+
+#: ``status`` of a computed row in the summary and the tidy table
+COMPUTED = "computed"
 
 
 class Account:
@@ -91,6 +106,12 @@ class Account:
         The profile's double-counting and outside-region rules where they changed a value.
     notes : list of str
         What the user should know (nodata left out, price years, values that are not primary).
+    not_computed : pandas.DataFrame
+        Indicators of the account that could not be computed (``account(missing="list")``): one
+        row per service, or per item where only an item lacks an input; columns
+        ``service, category, reason`` (what it needs: the input, its unit and how to give it),
+        ``item, name_zh, name_en, quantity_unit``.  They are in no number of the account
+        (``gep``, ``total``, ``by``) and are listed by ``summary``, ``table`` and the exports.
     """
 
     def __init__(
@@ -101,12 +122,18 @@ class Account:
         *,
         lines: pd.DataFrame | None = None,
         adjustments: pd.DataFrame | None = None,
+        not_computed: pd.DataFrame | None = None,
     ):
         self.data = data
         self.sources = sources if sources is not None else pd.DataFrame()
         self.notes = list(notes)
         self.lines = lines if lines is not None else pd.DataFrame()
         self.adjustments = adjustments if adjustments is not None else pd.DataFrame()
+        self.not_computed = (
+            not_computed.reindex(columns=NOT_COMPUTED_COLUMNS, fill_value="")
+            if not_computed is not None
+            else pd.DataFrame(columns=NOT_COMPUTED_COLUMNS)
+        )
 
     def __repr__(self) -> str:
         gep = self.gep("亿元")
@@ -197,9 +224,12 @@ class Account:
     def table(self, value_unit: str = "CNY") -> pd.DataFrame:
         """Tidy table, one row per region × service × ecosystem type × scenario × year.
 
-        Columns (in this order): region, category, service, ecosystem, quantity,
-        quantity_unit, value, value_unit, year, price_year, scenario.  Ecosystem
-        types absent from a region are left out.
+        Columns: :data:`TIDY_COLUMNS` (region, category, service, item, ecosystem, quantity,
+        quantity_unit, value, value_unit, year, price_year, scenario, profile, status).
+        Ecosystem types absent from a region are left out.  Each indicator of
+        :attr:`not_computed` adds one row per region, scenario and year with quantity and value
+        empty, ecosystem empty and ``status`` ``"not computed: <what it needs>"``; computed rows
+        have ``status`` ``"computed"``.
         """
         ds = self.data
         df = (
@@ -218,18 +248,71 @@ class Account:
         df["value_unit"] = unit_label(f"{value_unit} / yr")
         df["price_year"] = ds.attrs.get("price_year")
         df["profile"] = ds.attrs.get("profile", "")
+        df["status"] = COMPUTED
+        if len(self.not_computed):
+            missing = [
+                {
+                    "region": region,
+                    "category": r.category,
+                    "service": r.service,
+                    "item": r.item,
+                    "ecosystem": "",
+                    "quantity": np.nan,
+                    "quantity_unit": r.quantity_unit,
+                    "value": np.nan,
+                    "value_unit": unit_label(f"{value_unit} / yr"),
+                    "year": year,
+                    "price_year": ds.attrs.get("price_year"),
+                    "scenario": scenario,
+                    "profile": ds.attrs.get("profile", ""),
+                    "status": f"not computed: {r.reason}",
+                }
+                for region in ds["region"].values
+                for scenario in ds["scenario"].values
+                for year in ds["year"].values
+                for r in self.not_computed.itertuples()
+            ]
+            df = pd.concat([df[TIDY_COLUMNS], pd.DataFrame(missing, columns=TIDY_COLUMNS)], ignore_index=True)
         return df[TIDY_COLUMNS].reset_index(drop=True)
 
     def summary(self, unit: str = "亿元") -> pd.DataFrame:
-        """One row per service and item: names (中文/English), quantity with unit, value and share."""
-        df = self.by("service", "item", unit=unit)
-        return df.rename(columns={"name_zh": "指标", "name_en": "indicator"})
+        """One row per service and item: names (中文/English), quantity with unit, value and share.
+
+        The last column, ``status``, is ``"computed"``; the indicators of :attr:`not_computed`
+        follow the computed ones, one row each, with quantity, value and share empty and
+        ``status`` ``"not computed: <what it needs>"``.
+        """
+        df = self.by("service", "item", unit=unit).rename(columns={"name_zh": "指标", "name_en": "indicator"})
+        df["status"] = COMPUTED
+        if not len(self.not_computed):
+            return df
+        nc = self.not_computed
+        rows = pd.DataFrame(
+            {
+                "service": nc["service"].values,
+                "item": nc["item"].values,
+                "指标": nc["name_zh"].values,
+                "indicator": nc["name_en"].values,
+                "category": nc["category"].values,
+                "quantity": np.nan,
+                "quantity_unit": nc["quantity_unit"].values,
+                f"value [{unit}/yr]": np.nan,
+                "share": np.nan,
+                "status": [f"not computed: {r}" for r in nc["reason"]],
+            }
+        )
+        return pd.concat([df, rows[[c for c in df.columns if c in rows]]], ignore_index=True)
 
     # -- combining ------------------------------------------------------------------------
     def sel(self, **indexers) -> Account:
         """A sub-account, e.g. ``acct.sel(region=["A", "B"])`` (values are not recomputed)."""
         return Account(
-            self.data.sel(**indexers), self.sources, self.notes, lines=self.lines, adjustments=self.adjustments
+            self.data.sel(**indexers),
+            self.sources,
+            self.notes,
+            lines=self.lines,
+            adjustments=self.adjustments,
+            not_computed=self.not_computed,
         )
 
     # -- exports --------------------------------------------------------------------------
@@ -279,7 +362,8 @@ def concat(accounts: Iterable[Account]) -> Account:
     notes = list(dict.fromkeys(n for a in accounts for n in a.notes))
     lines = pd.concat([a.lines for a in accounts], ignore_index=True)
     adjustments = pd.concat([a.adjustments for a in accounts], ignore_index=True)
-    return Account(data, sources, notes, lines=lines, adjustments=adjustments)
+    not_computed = pd.concat([a.not_computed for a in accounts], ignore_index=True).drop_duplicates()
+    return Account(data, sources, notes, lines=lines, adjustments=adjustments, not_computed=not_computed)
 
 
 # -- building ---------------------------------------------------------------------------------
@@ -322,6 +406,8 @@ def account(
     title: str = "",
     chunks: Chunks = True,
     progress: bool = False,
+    missing: str = "error",
+    areas: Mapping[str, Mapping[str, Any]] | None = None,
     _parts: dict | None = None,
 ) -> Account:
     """Compute a GEP account.
@@ -394,11 +480,41 @@ def account(
         Raster chunking; the result does not depend on it.
     progress
         Show a progress bar while computing.
+    missing
+        What an indicator of the account that cannot be computed does: ``"error"`` (default)
+        stops the account with the error naming what is missing; ``"list"`` leaves it out of
+        the numbers and lists it in :attr:`Account.not_computed` with what it needs (and in
+        ``summary``, ``table``, the CSV and the workbook), so the whole profile is shown.  Listed
+        are: a service an input of which is not given (resolved before the raster pass), a
+        service (or one of its items) with missing values after the zonal sum (an empty table
+        cell, nodata in an input raster), a service whose per-region rule lacks an input, a
+        service without a price (an empty price cell), and a statistics service of the profile
+        without lines.  The raster is still summed once; the other services are unchanged.
+    areas
+        True areas of ecosystem types where the raster's pixels miss part of them, as
+        ``{region: {ecosystem type: "573 km**2"}}`` (or ``{"area": "573 km**2", "source": "…"}``),
+        e.g. a lake that 0.05° pixels see as 403 km².  After the zonal sum and before the
+        per-region rules, the ``area`` of that region × type and the quantity of every extensive
+        service (``spec.extensive``) there are multiplied by
+
+        .. math:: f = A_{given} / A_{raster}
+
+        so per-region rules (the lake-storage regression) see the corrected area; the factor is
+        recorded in the notes and in ``sources`` (parameter ``area``, table ``areas (account
+        input)``).  This assumes the missing area has the mean intensity of the type's pixels in
+        the region: exact for services proportional to area with inputs constant over the type
+        (per-area rates, per-type coefficients), an approximation where inputs vary in space
+        (a precipitation or NPP raster).  A type with no pixel in the region (nothing to scale),
+        a region or type not in the account and a value that is not an area are refused.
+        Services given by lines are not scaled (their quantities are reported).
     _parts
         For gepcalc's own callers (projects): a dict filled with what the account was
         computed from (``land``, ``tables``, ``classes``, ``items``, ``inputs``, ``from_lines``).
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if missing not in ("error", "list"):
+        raise ConfigError(f"account(missing={missing!r}): expected 'error' (stop) or 'list' (list what is missing)")
+    listed: list[dict] | None = [] if missing == "list" else None  # rows of Account.not_computed
     chosen_methods = {**prof.methods, **(methods or {})}
     chosen_items = {**prof.items, **(items or {})}
     # unknown ids, methods, items, bad tables and bad lines fail before any raster work
@@ -406,19 +522,27 @@ def account(
         check_service(s) if isinstance(s, type) else registry.get(s, chosen_methods.get(s))
         for s in (services or prof.services)
     ]
+    order = {c.spec.id: i for i, c in enumerate(classes_cls)}  # not computed ones are listed in this order
     generic = _generic_lines(lines)
     stats = _statistics_tables(statistics)
     notes: list[str] = []
     classes_cls, generic, stats = _with_lines(
-        classes_cls, generic, stats, explicit=services is not None, profile=prof, notes=notes
+        classes_cls, generic, stats, explicit=services is not None, profile=prof, notes=notes, listed=listed
     )
     by_id = {c.spec.id: c for c in classes_cls}
     line_ids = set(generic["service"]) | set(stats)
     raster_cls = [c for c in classes_cls if c.spec.id not in line_ids]
     if landcover is None and services is None and raster_cls:  # an account of lines only
-        notes.append(
-            f"not computed, no land cover and no lines: {', '.join(c.spec.id for c in raster_cls)} (profile {prof.id})"
-        )
+        if listed is not None:
+            listed.extend(
+                _nc_row(c, "needs a land-cover raster (landcover=...) or its quantities as lines (lines=...)")
+                for c in raster_cls
+            )
+        else:
+            notes.append(
+                f"not computed, no land cover and no lines: {', '.join(c.spec.id for c in raster_cls)} "
+                f"(profile {prof.id})"
+            )
         classes_cls = [c for c in classes_cls if c.spec.id in line_ids]
         raster_cls = []
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
@@ -475,17 +599,52 @@ def account(
             gaps=gaps,
         )
 
+    corrections = _area_corrections(areas, land)
     result, values, area = (
-        _raster_services(raster_cls, land, args, item_ids, gaps, progress) if land is not None else ({}, {}, None)
+        _raster_services(
+            raster_cls,
+            land,
+            args,
+            item_ids,
+            gaps,
+            progress,
+            origins=origins,
+            listed=listed,
+            corrections=corrections,
+            notes=notes,
+        )
+        if land is not None
+        else ({}, {}, None)
     )
     notes.extend(n for r in result.values() for n in r.attrs.pop("notes", []))  # per-region rules say what they did
     regions_ = list(land.region_names) if land is not None else list(dict.fromkeys(all_lines["region"]))
     ecosystems = [*(land.ecosystem_ids if land is not None else _line_ecosystems(all_lines)), UNALLOCATED]
     for cls in classes_cls:
         if cls.spec.id in line_ids:
-            q, v, more = _line_service(cls, valued, loaded, regions_, ecosystems, area, args, origins)
+            try:
+                q, v, more = _line_service(cls, valued, loaded, regions_, ecosystems, area, args, origins)
+            except (MissingInputError, NodataError) as exc:  # e.g. lines valued by a rule whose price is empty
+                if listed is None:
+                    raise
+                _forget(origins, cls.spec.id)
+                listed.append(_nc_row(cls, str(exc)))
+                valued.lines = valued.lines[valued.lines["service"] != cls.spec.id]
+                continue
             result[cls.spec.id], values[cls.spec.id] = q, v
             notes.extend(more)
+    if listed:
+        listed.sort(key=lambda r: order.get(r["service"], len(order)))  # stable: items keep their order
+        dropped = {r["service"] for r in listed if not r["item"]}
+        classes_cls = [c for c in classes_cls if c.spec.id not in dropped]
+        if not classes_cls:
+            raise MissingInputError(
+                "no indicator of the account could be computed: "
+                + "; ".join(f"{r['service']}: {r['reason']}" for r in listed)
+            )
+        notes.append(
+            f"not computed (Account.not_computed, the 'not computed 未核算' sheet): "
+            f"{', '.join(dict.fromkeys(r['service'] + ('.' + r['item'] if r['item'] else '') for r in listed))}"
+        )
     if len(valued.lines):
         compare_reported(valued.lines)  # again: lines valued by their service now have values
     if area is None:
@@ -541,7 +700,41 @@ def account(
         )
     lines_table = provenance(valued)
     notes += _line_price_notes(lines_table, repriced)
-    return Account(data, sources, notes, lines=lines_table, adjustments=adjustments)
+    return Account(
+        data,
+        sources,
+        notes,
+        lines=lines_table,
+        adjustments=adjustments,
+        not_computed=pd.DataFrame(listed or [], columns=NOT_COMPUTED_COLUMNS),
+    )
+
+
+def _nc_row(cls, reason: str, item: str = "") -> dict:
+    """One row of :attr:`Account.not_computed`: the service (or one of its items) and what it needs."""
+    spec = cls.spec
+    zh, en = spec.name_zh, spec.name_en
+    if item:
+        it = next((i for i in spec.items if i.id == item), None)
+        zh += f" · {it.name_zh if it else item}"
+        en += f" · {it.name_en if it else item}"
+    unit = item_unit(spec, item) if item else spec.quantity_unit
+    return {
+        "service": spec.id,
+        "category": spec.category,
+        "reason": reason,
+        "item": item,
+        "name_zh": zh,
+        "name_en": en,
+        "quantity_unit": _label(unit),
+    }
+
+
+def _label(unit: str) -> str:
+    try:
+        return unit_label(unit) if unit else ""
+    except Exception:  # a statistics service's unit that pint does not read: shown as written
+        return str(unit)
 
 
 def _price_index(price_index, prof: Profile) -> str | None:
@@ -698,34 +891,234 @@ def _refuse_unrepriced(
                 raise MissingInputError(unrepriced[key])
 
 
-def _raster_services(raster_cls, land: Landscape, args, item_ids, gaps, progress):
-    """Quantities (summed by region × ecosystem, then per-region rules), values and areas of raster services."""
+def _raster_services(
+    raster_cls,
+    land: Landscape,
+    args,
+    item_ids,
+    gaps,
+    progress,
+    *,
+    origins: list[dict],
+    listed: list[dict] | None = None,
+    corrections: Sequence[tuple] = (),
+    notes: list[str] | None = None,
+):
+    """Quantities (summed by region × ecosystem, then per-region rules), values and areas of raster services.
+
+    With ``listed`` (``account(missing="list")``) a service that cannot be computed is left out
+    and a row saying what it needs is appended to ``listed``, at four points: its arguments are
+    resolved before the raster pass (an input not given); after the one zonal sum (missing values:
+    the service, or only the items that have them); its per-region rule (an input it lacks); its
+    value (an empty price).  Without it the first such problem stops the account.
+    ``corrections`` (:func:`_area_corrections`) scale areas and extensive quantities after the sum.
+    """
+    by_id = {c.spec.id: c for c in raster_cls}
     quantities = {}
     for cls in raster_cls:
-        q = _on_grid(cls.physical(area=land.area, **args(cls, "physical")), land)
+        try:
+            pargs = args(cls, "physical")
+            if listed is not None:  # every argument, so that a missing one is known before the raster pass
+                args(cls, "regional", record=False)
+                args(cls, "value", record=False)
+            q = _on_grid(cls.physical(area=land.area, **pargs), land)
+        except (MissingInputError, NodataError) as exc:
+            if listed is None:
+                raise
+            _forget(origins, cls.spec.id)  # the values of a service left out are not sources of the account
+            listed.append(_nc_row(cls, str(exc)))
+            continue
         if "item" in q.dims:  # a service computing all its components keeps the chosen ones
             q = q.sel(item=list(item_ids[cls.spec.id]))
         quantities[cls.spec.id] = q
-    ids = [c.spec.id for c in raster_cls]
+    ids = list(quantities)
     sums = _zonal_sums(quantities, land, progress)
-    _refuse_nan(sums, land, ids, gaps)
-    area = sums["__area__"]
+    ids = _drop_nan(sums, land, ids, gaps, by_id, listed, item_ids, origins)
+    area = _correct_areas(sums, corrections, [by_id[s] for s in ids], origins, notes)
     result = {}
-    for cls in raster_cls:
-        q = sums[cls.spec.id]
+    for sid in ids:
+        cls = by_id[sid]
+        q = sums[sid]
         if cls.spec.items and "item" not in q.dims:  # one quantity for all items: regional() makes each item's
-            q = q.expand_dims(item=list(item_ids[cls.spec.id]))
-        rargs = args(cls, "regional")
-        if getattr(cls, "regional_uses_value_params", False):  # e.g. soil contents turning soil into nutrients
-            rargs = {**args(cls, "value", record=False), **rargs}
-        result[cls.spec.id] = cls.regional(q, area, **rargs)
-    _refuse_nan(result, land, ids, gaps)
+            q = q.expand_dims(item=list(item_ids[sid]))
+        try:
+            rargs = args(cls, "regional")
+            if getattr(cls, "regional_uses_value_params", False):  # e.g. soil contents turning soil into nutrients
+                rargs = {**args(cls, "value", record=False), **rargs}
+            result[sid] = cls.regional(q, area, **rargs)
+        except (MissingInputError, NodataError) as exc:
+            if listed is None:
+                raise
+            _forget(origins, sid)
+            listed.append(_nc_row(cls, str(exc)))
+    ids = _drop_nan(result, land, list(result), gaps, by_id, listed, item_ids, origins)
     values = {}
-    for cls in raster_cls:
+    for sid in ids:
+        cls = by_id[sid]
         vargs = args(cls, "value")
-        values[cls.spec.id] = cls.value(result[cls.spec.id], **vargs) * cls.value_factor()
-        _refuse_missing_price(cls, values[cls.spec.id], result[cls.spec.id], vargs)
-    return result, values, area
+        values[sid] = cls.value(result[sid], **vargs) * cls.value_factor()
+        try:
+            _refuse_missing_price(cls, values[sid], result[sid], vargs)
+        except NodataError as exc:
+            if listed is None:
+                raise
+            bad = _items_lacking_price(cls, values[sid], result[sid], vargs)
+            if bad is None:  # the whole service
+                _forget(origins, sid)
+                listed.append(_nc_row(cls, str(exc)))
+                del values[sid]
+                continue
+            listed.extend(_nc_row(cls, why, item=i) for i, why in bad.items())
+            keep = [i for i in result[sid]["item"].values if i not in bad]
+            result[sid], values[sid] = result[sid].sel(item=keep), values[sid].sel(item=keep)
+    return {sid: result[sid] for sid in values}, values, area
+
+
+def _forget(origins: list[dict], sid: str) -> None:
+    """Take the values used by service ``sid`` (left out of the account) out of its sources, in place."""
+    origins[:] = [o for o in origins if o.get("service") != sid]
+
+
+def _drop_nan(sums, land: Landscape, ids: list[str], gaps: dict, by_id, listed, item_ids, origins) -> list[str]:
+    """:func:`_refuse_nan`, or with ``listed`` the services (or items) with missing values listed and dropped.
+
+    Returns the ids still computed.  A service several items of which are summed loses only the
+    items with missing values where others have none (each listed on its own row).
+    """
+    if listed is None:
+        _refuse_nan(sums, land, ids, gaps, by_id)
+        return ids
+    keep = []
+    for sid in ids:
+        try:
+            _refuse_nan(sums, land, [sid], gaps, by_id)
+            keep.append(sid)
+            continue
+        except NodataError as exc:
+            whole = str(exc)
+        da = sums[sid]
+        if "item" in da.dims and da.sizes["item"] > 1:
+            items = [str(i) for i in da["item"].values]
+            bad = [i for i in items if bool(da.sel(item=i).isnull().any())]
+            good = [i for i in items if i not in bad]
+            if good:
+                for i in bad:
+                    try:
+                        _refuse_nan({sid: da.sel(item=[i])}, land, [sid], gaps, by_id)
+                    except NodataError as exc:
+                        listed.append(_nc_row(by_id[sid], str(exc), item=i))
+                sums[sid] = da.sel(item=good)
+                item_ids[sid] = tuple(good)  # the value parameters are resolved for these only
+                keep.append(sid)
+                continue
+        listed.append(_nc_row(by_id[sid], whole))
+        _forget(origins, sid)
+    return keep
+
+
+def _items_lacking_price(cls, value, quantity, vargs: dict) -> dict[str, str] | None:
+    """Items whose value lacks a price, with the message; None where it is the whole service."""
+    if "item" not in value.dims or value.sizes["item"] < 2:
+        return None
+    bad = {}
+    for i in [str(x) for x in value["item"].values]:
+        try:
+            _refuse_missing_price(cls, value.sel(item=[i]), quantity.sel(item=[i]), vargs)
+        except NodataError as exc:
+            bad[i] = str(exc)
+    return bad if bad and len(bad) < value.sizes["item"] else None
+
+
+def _area_corrections(areas: Mapping[str, Mapping[str, Any]] | None, land: Landscape | None) -> list[tuple]:
+    """``account(areas=...)`` checked against the account: ``[(region, type, m², as given, source)]``.
+
+    Checked before the raster pass: the region and the type must be in the account and the value an area.
+    """
+    if not areas:
+        return []
+    if land is None:
+        raise ConfigError(
+            "account(areas=...): area corrections scale raster quantities; this account has no land cover"
+        )
+    out = []
+    for region, types in areas.items():
+        if region not in land.region_names:
+            raise RegionError(
+                f"account(areas=...): region {region!r} is not in the account (regions: "
+                f"{', '.join(map(str, land.region_names[:10]))}{' …' if len(land.region_names) > 10 else ''})"
+            )
+        if not isinstance(types, Mapping):
+            raise ConfigError(f"account(areas=...): {region!r} must map ecosystem types to areas, got {types!r}")
+        for eco, given in types.items():
+            if eco not in land.ecosystem_ids:
+                raise MissingInputError(
+                    f"account(areas=...): ecosystem type {eco!r} of region {region!r} is not in the account "
+                    f"(types: {', '.join(map(str, land.ecosystem_ids))})"
+                )
+            source = ""
+            if isinstance(given, Mapping):
+                source = str(given.get("source", ""))
+                given = given.get("area", given.get("value"))
+            where = f"account(areas=...) {region}/{eco}"
+            if given is None:
+                raise ConfigError(f"{where}: give the area, e.g. {{'area': '573 km**2', 'source': '…'}}")
+            try:
+                m2 = magnitude_in(given, "m**2", where=where)
+            except UnitError as exc:
+                raise UnitError(f"{exc} (an area correction is an area, e.g. '573 km**2')") from None
+            if not m2 > 0:
+                raise ConfigError(f"{where}: the area must be positive, got {given!r}")
+            out.append((region, eco, m2, str(given), source))
+    return out
+
+
+def _correct_areas(sums, corrections, classes_cls, origins: list[dict], notes: list[str] | None) -> xr.DataArray:
+    """Scale ``__area__`` and every extensive service's sum of each corrected region × type (in place).
+
+    :math:`f = A_{given} / A_{raster}`; returns the (corrected) area.  A type without pixels
+    in the region is refused: there is nothing to scale.
+    """
+    area = sums["__area__"]
+    if not corrections:
+        return area
+    f = xr.ones_like(area)
+    for region, eco, m2, given, source in corrections:
+        raster = float(area.sel(region=region, ecosystem=eco))
+        if not raster > 0:
+            raise NodataError(
+                f"account(areas=...) {region}/{eco}: the land cover has no {eco!r} pixel in region {region!r}, so "
+                f"there is no quantity to scale to {given}; map the type in the land cover (or give its quantities "
+                "as lines)"
+            )
+        f.loc[{"region": region, "ecosystem": eco}] = m2 / raster
+        q = to_quantity(given)
+        unit = str(q.units)
+        shown = Q_(raster, "m**2").to(unit)
+        scaled = [c.spec.id for c in classes_cls if c.spec.extensive]
+        if notes is not None:
+            notes.append(
+                f"{region}/{eco}: raster {shown.magnitude:,.4g} {unit_label(unit)}, "
+                f"given {q.magnitude:,.6g} {unit_label(unit)}"
+                + (f" ({source})" if source else "")
+                + f": area and quantities of the type × {m2 / raster:.5g} ({', '.join(scaled) or 'no service'}); "
+                "this assumes the area the pixels miss has the mean intensity of the type's pixels in the region"
+            )
+        origins.append(
+            {
+                "service": "",
+                "parameter": "area",
+                "table": "areas (account input)",
+                "row": f"{region}/{eco}",
+                "value": given,
+                "source": source or "user input",
+                "note": f"raster {raster:.6g} m²; factor {m2 / raster:.6g}",
+            }
+        )
+    sums["__area__"] = area * f
+    for c in classes_cls:
+        if c.spec.extensive:
+            sums[c.spec.id] = (sums[c.spec.id] * f).transpose(*sums[c.spec.id].dims)
+    return sums["__area__"]
 
 
 def _source_notes(sources: pd.DataFrame, loaded, repriced, price_year, price_index, price_regions, chosen) -> list[str]:
@@ -842,11 +1235,22 @@ def _all_lines(generic: pd.DataFrame, stats, by_id, tables) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _with_lines(classes_cls, generic: pd.DataFrame, stats: dict, *, explicit: bool, profile: Profile, notes: list):
+def _with_lines(
+    classes_cls,
+    generic: pd.DataFrame,
+    stats: dict,
+    *,
+    explicit: bool,
+    profile: Profile,
+    notes: list,
+    listed: list | None = None,
+):
     """Check the lines name services of the account; leave out statistics services without lines.
 
     A statistics service in the profile's list but without lines is left out with a note
-    (the account then lacks it, and says so); one the user asked for by name is an error.
+    (the account then lacks it, and says so), or listed in ``listed`` (``missing="list"``:
+    rows of :attr:`Account.not_computed`); one the user asked for by name is an error unless
+    ``listed`` is given.
     Lines of a registered service the profile does not count are left out with a note.
     """
     ids = [c.spec.id for c in classes_cls]
@@ -870,13 +1274,22 @@ def _with_lines(classes_cls, generic: pd.DataFrame, stats: dict, *, explicit: bo
     keep, skipped = [], []
     for cls in classes_cls:
         if cls.spec.statistical and cls.spec.id not in named:
-            if explicit:
+            if explicit and listed is None:
                 raise MissingInputError(
                     f"service {cls.spec.id!r} is valued from statistics and no lines were given for it: give "
                     f"lines=... (region, service, item, quantity, unit, source) or statistics={{'{cls.spec.id}': "
                     "'file.csv'}"
                 )
-            skipped.append(f"{cls.spec.id} ({cls.spec.name_zh})")
+            if listed is not None:
+                listed.append(
+                    _nc_row(
+                        cls,
+                        f"needs statistics lines: give lines=... (region, service={cls.spec.id!r}, item, quantity, "
+                        f"unit, source) or statistics={{'{cls.spec.id}': 'file.csv'}}",
+                    )
+                )
+            else:
+                skipped.append(f"{cls.spec.id} ({cls.spec.name_zh})")
             continue
         keep.append(cls)
     if skipped:
@@ -1072,8 +1485,11 @@ def _zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: 
     }
 
 
-def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict) -> None:
-    """Raise NodataError naming service, region, ecosystem type and, where known, the input lacking a value."""
+def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict, by_id=None) -> None:
+    """Raise NodataError naming service, region, ecosystem type and, where known, the input lacking a value.
+
+    With ``by_id`` (service classes by id) the message also says how to give that input (unit).
+    """
     for sid in service_ids:
         bad = sums[sid].isnull()
         bad = bad.any([d for d in bad.dims if d not in ("region", "ecosystem")])
@@ -1085,6 +1501,17 @@ def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict) -> No
         lacking = sorted(
             {f"{gaps[(sid, e)]!r} has no value for ecosystem type {e!r}" for e in ecos if (sid, e) in gaps}
         )
+        hints = []
+        if by_id and sid in by_id:
+            for name in sorted({gaps[(sid, e)] for e in ecos if (sid, e) in gaps}):
+                try:
+                    unit = by_id[sid].spec.param(name).unit
+                except (KeyError, ValueError, StopIteration):
+                    continue
+                types = sorted({e for e in ecos if gaps.get((sid, e)) == name})
+                per = ", ".join(f"'{e}': '… {unit}'" for e in types)
+                hints.append(f"give it as inputs={{'{sid}.{name}': {{{per}}}}} or fill the table")
+        lacking = lacking + hints
         where = [f"{r}/{e}" for r, e in zip(regions, ecos, strict=True)]
         why = (
             "; ".join(lacking)

@@ -41,7 +41,8 @@ def show_account(acct, unit: str = "亿元") -> None:
         ("share", "right"),
     ]:
         t.add_column(col, justify=just)
-    for _, r in s.iterrows():
+    computed = s["status"] == "computed" if "status" in s else s[vcol].notna()
+    for _, r in s[computed].iterrows():
         t.add_row(
             r["指标"],
             r["indicator"],
@@ -50,6 +51,17 @@ def show_account(acct, unit: str = "亿元") -> None:
             r["quantity_unit"],
             f"{r[vcol]:,.2f}",
             f"{r['share']:.1%}",
+        )
+    for i, (_, r) in enumerate(s[~computed].iterrows()):  # the profile's indicators the account lacks: grey
+        t.add_row(
+            f"[dim]{escape(r['指标'])}",
+            f"[dim]{escape(r['indicator'])}",
+            f"[dim]{r['category']}",
+            "",
+            f"[dim]{escape(r['quantity_unit'])}",
+            "[dim]not computed",
+            "",
+            end_section=i == int((~computed).sum()) - 1,
         )
     tot = acct.total(unit=unit)
     for _, r in tot.iterrows():
@@ -69,8 +81,14 @@ def show_account(acct, unit: str = "亿元") -> None:
         f"profile {attrs['profile']} · year {acct.data.year.values[0]} · price year {attrs['price_year']}"
         + (f" · land cover {attrs['landcover']}" if attrs.get("landcover") else " · from lines (no land cover)")
     )
+    nc = getattr(acct, "not_computed", None)
+    if nc is not None and len(nc):
+        console.print(f"[bold]not computed 未核算[/] ({len(nc)}): what each needs")
+        for r in nc.itertuples():
+            what = r.service + (f".{r.item}" if r.item else "")
+            console.print(f"  [dim]{escape(what)} ({escape(r.name_zh)}):[/] {escape(r.reason)}")
     for n in acct.notes:
-        console.print(f"[yellow]note:[/] {n}")
+        console.print(f"[yellow]note:[/] {escape(n)}")
 
 
 def _write(acct, out_dir: Path | None, csv: Path | None = None, xlsx: Path | None = None) -> None:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
-    """Write sheets: summary, categories, regions, ecosystems, account (tidy), sources, lines, adjustments, notes."""
+    """Write sheets: summary, categories, regions, ecosystems, account (tidy), sources, lines, adjustments,
+    not computed (only where the account lists indicators it could not compute), notes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = pd.DataFrame(
         [(k, str(v)) for k, v in acct.data.attrs.items()] + [("note", n) for n in acct.notes],
@@ -27,10 +28,31 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
         "sources 参数来源": acct.sources,
         "lines 统计明细": acct.lines,
         "adjustments 扣减": acct.adjustments,
+        "not computed 未核算": not_computed_sheet(acct),
         "notes 说明": meta,
     }
     sheets = {k: v for k, v in sheets.items() if len(v.columns)}
     return write_sheets(path, sheets)
+
+
+def not_computed_sheet(acct: Account) -> pd.DataFrame:
+    """The indicators the account could not compute: service, 指标, indicator, category, what it needs.
+
+    Empty (no columns: no sheet) where every indicator was computed.
+    """
+    nc = acct.not_computed
+    if not len(nc):
+        return pd.DataFrame()
+    return pd.DataFrame(
+        {
+            "service": nc["service"].values,
+            "item": nc["item"].values,
+            "指标": nc["name_zh"].values,
+            "indicator": nc["name_en"].values,
+            "category": nc["category"].values,
+            "what it needs": nc["reason"].values,
+        }
+    )
 
 
 def write_sheets(path: Path, sheets: dict[str, pd.DataFrame], max_width: int = 60) -> Path:
