@@ -91,34 +91,62 @@ def test_geodesic_cell_areas_of_the_chunan_modis_grid():
 def test_demo_account_of_chunan():
     acct = gep.demo.chunan_account()
     assert list(acct.data.region.values) == ["淳安县"]
-    assert set(acct.data.service.values) == {
+    # issue 13: every indicator of the Zhejiang profile is in the output, computed or listed with what it needs
+    profile = gep.load_profile("zhejiang-2020")
+    computed = set(acct.data.service.values)
+    listed = set(acct.not_computed["service"])
+    assert computed | listed == set(profile.services) and not computed & listed
+    assert computed == {
+        "water_conservation",
+        "flood_regulation",
         "carbon_sequestration",
         "oxygen_release",
-        "water_conservation",
         "climate_regulation",
+        "pest_control",
     }
+    needs = acct.not_computed.set_index("service")["reason"]
+    assert "'dem'" in needs["soil_retention"] and "emission_load" in needs["water_purification"]
+    assert "statistics lines" in needs["recreation"] and "statistics lines" in needs["agricultural_products"]
+    assert "ion_lifetime" in needs["negative_oxygen_ions"] and "protected_coastline" in needs["coastal_protection"]
+    summary = acct.summary()
+    assert set(summary["service"]) >= set(profile.services)
+    assert (summary.set_index("service").loc[sorted(listed), "status"].str.startswith("not computed")).all()
+
     # the county's pixels (centre rule) cover about the polygon's geodesic area: 4,423 km² on WGS 84
+    raw = gep.demo.chunan_account(areas=None, services=["climate_regulation"])  # MODIS' own water area
     county = gpd.read_file(SHARED / "regions" / "chunan_330127.geojson")
     poly_area = abs(pyproj.Geod(ellps="WGS84").geometry_area_perimeter(county.geometry.iloc[0])[0])
-    assert float(acct.data["area"].sum()) == pytest.approx(poly_area, rel=0.01)
+    raw_area = raw.data["area"].squeeze(drop=True).to_series()
+    assert float(raw_area.sum()) == pytest.approx(poly_area, rel=0.01)
+    assert raw_area["water"] / raw_area.sum() == pytest.approx(15 / 165, rel=1e-3)  # 15 of 165 MODIS cells
+    # Qiandao Lake corrected from MODIS' 403 km² to 573 km²: the water type's area is the given one
     area = acct.data["area"].squeeze(drop=True).to_series()
-    assert area["water"] / area.sum() == pytest.approx(15 / 165, rel=1e-3)  # 15 of 165 MODIS cells are water
-    # regulating services are all of this demo's GEP; climate regulation dominates as in the published account
-    shares = acct.by("service").set_index("service")["share"]
-    assert shares["climate_regulation"] > 0.8
-    # issue 11: the demo's numbers by hand from the areas, the inputs and the sourced prices
+    assert raw_area["water"] / 1e6 == pytest.approx(402.9, abs=0.1)
+    assert area["water"] == pytest.approx(573e6, rel=1e-12)
+    assert area.drop("water").to_dict() == pytest.approx(raw_area.drop("water").to_dict(), rel=1e-12)
+
+    # the demo's numbers by hand from the areas, the inputs and the sourced prices (issues 11 and 13)
     cpi_2011_2020 = 1.054 * 1.026 * 1.026 * 1.020 * 1.014 * 1.020 * 1.016 * 1.021 * 1.029 * 1.025  # NBS, prev. = 100
     cpi_2009_2020 = 0.993 * 1.033 * cpi_2011_2020
     value = acct.data["value"].sum(["region", "scenario", "year"], min_count=1)
     quantity = acct.data["quantity"].sum(["region", "scenario", "year"], min_count=1)
-    # climate regulation, item evaporation only (no sourced transpiration heat): water and wetland evaporate
-    # 1355.1 mm; E·ρ·q/3600 + y·E = E (1000 kg/m³ × 2450 kJ/kg / 3600 + 125 kWh/m³) [kWh] (Garze 2017 §2.4.8;
-    # y: Jiaozhou Bay 2018), at the Garze 2010 electricity price 0.53 CNY/kWh brought to 2020 with the CPI
+    # climate regulation, item evaporation only (no sourced transpiration heat): the lake (573 km²) and the
+    # wetland evaporate 1355.1 mm; E·ρ·q/3600 + y·E = E (1000 kg/m³ × 2450 kJ/kg / 3600 + 125 kWh/m³) [kWh]
+    # (Garze 2017 §2.4.8; y: Jiaozhou Bay 2018), at the Garze 2010 electricity price 0.53 CNY/kWh brought to
+    # 2020 with the CPI
     wet = area["water"] + area["wetland"]
     kwh = wet * 1.3551 * (1000 * 2450 / 3600 + 125)
     climate = quantity.sel(service="climate_regulation")
     assert float(climate.sel(item="evaporation").sum()) == pytest.approx(kwh, rel=1e-9)
     assert float(value.sel(service="climate_regulation").sum()) == pytest.approx(kwh * 0.53 * cpi_2011_2020, rel=1e-9)
+    # flood regulation: the Xin'anjiang reservoir, 0.35 × 216.26 亿m³ (the lake counts as reservoir, not also
+    # as lake), and the wetland's 0.3 m, at LY/T 1721's 6.11 CNY/m³ (2008)
+    flood = quantity.sel(service="flood_regulation")
+    assert float(flood.sel(item="reservoir").sum()) == pytest.approx(0.35 * 216.26e8, rel=1e-12)
+    assert float(flood.sel(item="lake").sum()) == 0.0
+    assert float(flood.sel(item="marsh").sum()) == pytest.approx(0.3 * area["wetland"], rel=1e-9)
+    flood_m3 = 0.35 * 216.26e8 + 0.3 * area["wetland"]
+    assert float(value.sel(service="flood_regulation").sum()) == pytest.approx(flood_m3 * 6.11 * cpi_2009_2020)
     # carbon: forest 3.62 and wetland 1.06 t C/ha/yr × 44.0095/12.011, at LY/T 1721's 1200 CNY/t C (2008)
     co2 = (area["forest"] * 3.62 + area["wetland"] * 1.06) / 1e4 * 44.0095 / 12.011
     assert float(quantity.sel(service="carbon_sequestration").sum()) == pytest.approx(co2, rel=1e-9)

@@ -176,10 +176,16 @@ def test_a_county_row_equals_its_own_account(zj_kwargs, zj_counties, adcode, nam
 
 
 @requires_cnmaps
-def test_chunan_row_equals_the_chunan_demo(zj_counties):
+def test_chunan_row_equals_the_chunan_demo_without_its_lake_and_reservoir(zj_counties):
     """Same polygon, same 0.05° grid (both clips are windows of the global MCD12C1 file) and Chun'an has no
-    grassland (the one type counties.toml leaves out of carbon and oxygen): the demo's GEP, 3,445.86 亿元."""
-    demo = gep.demo.chunan_account()
+    grassland (the one type counties.toml leaves out of carbon and oxygen): the Chun'an demo computed with
+    counties.toml's choices (its four services, MODIS' own water area, no reservoir) gives 3,445.86 亿元."""
+    demo = gep.demo.chunan_account(
+        profile="mee-2020",
+        services=["carbon_sequestration", "oxygen_release", "water_conservation", "climate_regulation"],
+        items={"climate_regulation": ["evaporation"]},
+        areas=None,
+    )
     row = float(zj_counties.data["value"].sel(region="淳安县").sum())
     assert row == pytest.approx(float(demo.data["value"].sum()), rel=1e-12)
     assert row / 1e8 == pytest.approx(3445.86, abs=0.01)

@@ -128,7 +128,9 @@ def demo(
             f"published: Chun'an GEP {g.get('value_yi', 0):,.0f}+ 亿元 ({g.get('year')}, "
             f"{pub.get('regulating_share', {}).get('value', '?')} % regulating; source status: "
             f"{published().get('sources', {}).get(g.get('source'), {}).get('status', 'not given')}) — "
-            "the demo computes 4 of the ~12 regulating indicators from 0.05° MODIS land cover; see README"
+            f"the demo computes {acct.data.sizes['service']} of the profile's "
+            f"{acct.data.sizes['service'] + len(set(acct.not_computed['service']))} indicators from 0.05° MODIS "
+            "land cover; see README"
         )
     _write(acct, out)
 

@@ -75,7 +75,8 @@ _INPUT_META = {"source", "note", "name_zh", "name_en"}
 def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str, Any]:
     """Inputs from TOML into what :func:`gepcalc.account` takes.
 
-    ``{value, unit}`` → ``"value unit"``; ``{raster, unit}`` → raster (path made
+    ``{value, unit}`` → ``"value unit"`` (with ``region``: ``{region: "value unit"}``, an input
+    given per region); ``{raster, unit}`` → raster (path made
     absolute); ``{unit, values = {forest = …}}`` → per-ecosystem values.
     """
     out: dict[str, Any] = {}
@@ -91,7 +92,9 @@ def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str,
         elif "value" in spec:
             if "unit" not in spec:
                 raise ConfigError(f"{where}: input {name!r} has a value but no unit")
-            out[name] = f"{spec['value']} {spec['unit']}"
+            value = f"{spec['value']} {spec['unit']}"
+            # a region input (reservoir capacity, emission load) of one region: region = "淳安县" (or "all")
+            out[name] = {str(spec["region"]): value} if "region" in spec else value
         elif "values" in spec:
             out[name] = {"unit": spec.get("unit"), "values": dict(spec["values"])}
         else:

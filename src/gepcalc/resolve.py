@@ -453,6 +453,9 @@ def arguments(
     params = {"physical": cls.spec.params, "regional": cls.spec.region_params, "value": cls.spec.value_params}[which]
     out = {}
     for p in params:
+        if p.needed_by and items and not set(p.needed_by) & set(items):
+            out[p.name] = None  # only items this account does not compute need it
+            continue
         if which == "regional":
             r = resolve_regional(p, sid, inputs=inputs, tables=tables, land=land, items=items)
         else:

@@ -67,7 +67,7 @@ def to_quantity(value: Any, default_unit: str | None = None, *, where: str = "")
         return Q_(value.magnitude, str(value.units))
     if isinstance(value, str):
         try:
-            q = ureg.Quantity(value)
+            q = ureg.Quantity(normalise_unit(value))  # "216.26 亿m**3" as Chinese statistics write it
         except Exception as exc:
             raise UnitError(f"cannot read {value!r}{place} as a quantity: {exc}") from None
         if not isinstance(q, pint.Quantity):  # a plain number in a string

@@ -73,6 +73,9 @@ class Param:
     fills_nodata: bool = False
     #: a parameter that may be left out; the function then receives None
     optional: bool = False
+    #: the items that need this parameter; when an account computes none of them it is not
+    #: resolved and the function receives None (e.g. flood regulation's storm rainfall, vegetation only)
+    needed_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,14 @@ class FloodRegulation(Service):
         items=ITEMS,
         additive_items=True,
         params=(
-            Param("storm_rainfall", "mm / yr", "rainfall of storm events per year", symbol="P_s", example="300 mm/yr"),
+            Param(
+                "storm_rainfall",
+                "mm / yr",
+                "rainfall of storm events per year",
+                symbol="P_s",
+                example="300 mm/yr",
+                needed_by=("vegetation",),
+            ),
             Param(
                 "storm_runoff_coefficient",
                 "dimensionless",
@@ -187,6 +194,8 @@ class FloodRegulation(Service):
     @staticmethod
     def physical(area, storm_rainfall, storm_runoff_coefficient, vegetation, marsh, marsh_depth):
         """Vegetation and marsh storage [m³/yr] per pixel; lakes and reservoirs are added per region."""
+        if storm_rainfall is None:  # the account does not compute the vegetation item (no storm rainfall needed)
+            storm_rainfall = 0.0 * attach(1.0, "mm/yr", area)
         veg = counted(vegetation, storm_rainfall * (1 - storm_runoff_coefficient) * area * _MM_M2_TO_M3)
         mar = counted(marsh, marsh_depth * area) / attach(1.0, "yr", marsh_depth)  # filled once per year
         zero = veg * 0
