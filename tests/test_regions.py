@@ -212,11 +212,18 @@ def _toy_account(values: dict[str, float], areas: dict[str, float]) -> gep.Accou
     value = xr.DataArray(
         v[:, None, :, None, None, None],
         dims=("service", "item", "region", "ecosystem", "scenario", "year"),
-        coords={"service": ["a", "b"], "item": [""], "region": regions, "ecosystem": ["forest"],
-                "scenario": ["baseline"], "year": [2020]},
+        coords={
+            "service": ["a", "b"],
+            "item": [""],
+            "region": regions,
+            "ecosystem": ["forest"],
+            "scenario": ["baseline"],
+            "year": [2020],
+        },
     )
     area = xr.DataArray(
-        np.array([areas[r] for r in regions])[:, None], dims=("region", "ecosystem"),
+        np.array([areas[r] for r in regions])[:, None],
+        dims=("region", "ecosystem"),
         coords={"region": regions, "ecosystem": ["forest"]},
     )
     return gep.Account(xr.Dataset({"value": value, "area": area}))
