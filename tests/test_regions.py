@@ -179,16 +179,17 @@ def test_a_county_row_equals_its_own_account(zj_kwargs, zj_counties, adcode, nam
 def test_chunan_row_equals_the_chunan_demo_without_its_lake_and_reservoir(zj_counties):
     """Same polygon, same 0.05° grid (both clips are windows of the global MCD12C1 file) and Chun'an has no
     grassland (the one type counties.toml leaves out of carbon and oxygen): the Chun'an demo computed with
-    counties.toml's choices (its four services, MODIS' own water area, no reservoir) gives 3,445.86 亿元."""
+    counties.toml's choices (the services computable everywhere, MODIS' own water area, no reservoir) gives
+    3,445.86 亿元 plus pest control's 1.92 亿元."""
     demo = gep.demo.chunan_account(
         profile="mee-2020",
-        services=["carbon_sequestration", "oxygen_release", "water_conservation", "climate_regulation"],
+        services=["carbon_sequestration", "oxygen_release", "water_conservation", "climate_regulation", "pest_control"],
         items={"climate_regulation": ["evaporation"]},
         areas=None,
     )
     row = float(zj_counties.data["value"].sel(region="淳安县").sum())
     assert row == pytest.approx(float(demo.data["value"].sum()), rel=1e-12)
-    assert row / 1e8 == pytest.approx(3445.86, abs=0.01)
+    assert row / 1e8 == pytest.approx(3445.86 + 1.92, abs=0.01)
 
 
 @requires_cnmaps
