@@ -55,6 +55,17 @@ from gepcalc.lines import (
     rule_values,
     value_lines,
 )
+from gepcalc.pricing import (
+    FROM_PROFILE,
+    FromProfile,
+    default_rows,
+    line_price_notes,
+    price_index_of,
+    price_regions_of,
+    refuse_unrepriced,
+    reprice_tables,
+    source_notes,
+)
 from gepcalc.profiles import Profile, load_profile
 from gepcalc.resolve import arguments
 from gepcalc.rules import apply_rules
@@ -369,17 +380,6 @@ def concat(accounts: Iterable[Account]) -> Account:
 # -- building ---------------------------------------------------------------------------------
 
 
-class _FromProfile:
-    """Type of :data:`FROM_PROFILE` (``price_index`` not given: the profile's)."""
-
-    def __repr__(self) -> str:
-        return "FROM_PROFILE"
-
-
-#: default of ``account(price_index=...)``: the profile's index (an explicit None keeps table prices)
-FROM_PROFILE = _FromProfile()
-
-
 def account(
     landcover=None,
     regions=None,
@@ -399,7 +399,7 @@ def account(
     profile: str | Path | Profile = "mee-2020",
     year: int | None = None,
     price_year: int | None = None,
-    price_index: str | _FromProfile | None = FROM_PROFILE,
+    price_index: str | FromProfile | None = FROM_PROFILE,
     price_region: str | Sequence[str] | None = None,
     deflators: str | Path | CoefficientTable | None = None,
     scenario: str = "baseline",
@@ -547,18 +547,18 @@ def account(
         raster_cls = []
     item_ids = {cls.spec.id: cls.spec.item_ids(chosen_items.get(cls.spec.id)) for cls in raster_cls}
     price_year = price_year if price_year is not None else year
-    price_index = _price_index(price_index, prof)
-    price_regions = _price_regions(price_region, prof)
+    price_index = price_index_of(price_index, prof)
+    price_regions = price_regions_of(price_region, prof)
     chosen: dict[tuple[str, str], str] = {}
     loaded = _load_tables(
         classes_cls, prof, tables or {}, overrides or {}, item_ids, regions=price_regions, chosen=chosen
     )
-    repriced, unrepriced = _reprice(
+    repriced, unrepriced = reprice_tables(
         loaded,
         price_year,
         price_index,
         overrides or {},
-        _default_rows(classes_cls, item_ids, inputs or {}),
+        default_rows(classes_cls, item_ids, inputs or {}),
         deflators,
     )
     all_lines = _all_lines(generic, stats, by_id, loaded)
@@ -683,8 +683,8 @@ def account(
             sources.loc[mine, "table"] = by
             sources.loc[mine, "source"] = note
     notes = (list(land.notes) if land is not None else []) + notes
-    _refuse_unrepriced(sources, unrepriced, valued.lines)
-    notes += _source_notes(sources, loaded, repriced, price_year, price_index, price_regions, chosen)
+    refuse_unrepriced(sources, unrepriced, valued.lines)
+    notes += source_notes(sources, loaded, repriced, price_year, price_index, price_regions, chosen)
     notes += _outside_notes(valued, prof)
     if _parts is not None:
         items_all = {
@@ -699,7 +699,7 @@ def account(
             from_lines=line_ids,
         )
     lines_table = provenance(valued)
-    notes += _line_price_notes(lines_table, repriced)
+    notes += line_price_notes(lines_table, repriced)
     return Account(
         data,
         sources,
@@ -735,36 +735,6 @@ def _label(unit: str) -> str:
         return unit_label(unit) if unit else ""
     except Exception:  # a statistics service's unit that pint does not read: shown as written
         return str(unit)
-
-
-def _price_index(price_index, prof: Profile) -> str | None:
-    if isinstance(price_index, _FromProfile):
-        return prof.price_index
-    if price_index is None or (isinstance(price_index, str) and price_index.strip().lower() == "none"):
-        return None
-    return str(price_index)
-
-
-def _price_regions(price_region, prof: Profile) -> tuple[str, ...]:
-    if price_region is None:
-        return tuple(prof.price_region)
-    return (price_region,) if isinstance(price_region, str) else tuple(price_region)
-
-
-def _default_rows(classes_cls, item_ids, inputs: Mapping[str, Any]) -> dict[str, set[str]]:
-    """Rows of item tables the account's services read by default (not given as inputs): {table: rows}."""
-    from gepcalc.resolve import user_value
-
-    out: dict[str, set[str]] = {}
-    for cls in classes_cls:
-        for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params):
-            if not (p.default and p.default.row) or user_value(inputs, cls.spec.id, p.name) is not None:
-                continue
-            its = item_ids.get(cls.spec.id, ()) if p.per_item else (None,)
-            for item in its:
-                row = p.default.row.format(item=item) if item is not None else p.default.row
-                out.setdefault(p.default.table, set()).add(row)
-    return out
 
 
 def _counted_types(
@@ -805,90 +775,6 @@ def _counted_types(
             f"instead of the 'included' column of table {table!r}",
         )
     return out
-
-
-def _reprice(loaded: dict, price_year, price_index, overrides, needed, deflators=None) -> tuple[dict, dict]:
-    """Bring every table's money columns to ``price_year`` prices (in place).
-
-    :math:`p_t = p_s \\cdot L_t / L_s` per row (:func:`gepcalc.deflators.reprice`).  Rows the
-    account's services read by default (``needed``) must be repriceable, else the account stops
-    here; other rows that cannot be are left as they are and recorded, and stop the account only
-    if a value of theirs is used (:func:`_refuse_unrepriced`).  A user's value (a row overridden,
-    source status ``user``) is taken at the account's price year: it is not repriced unless the
-    override also gives ``price_year``.
-
-    Returns
-    -------
-    repriced, unrepriced
-        ``{(table, row): Repriced}`` and ``{(table, row): error message}``.
-    """
-    if price_index is None or price_year is None:
-        return {}, {}
-    from gepcalc.deflators import money_columns, reprice
-
-    deflators = load_table(deflators if deflators is not None else "deflators")  # once, not per row
-    repriced, failed = {}, {}
-    for name, t in list(loaded.items()):
-        if not money_columns(t):
-            continue
-        # a user's value (override, status user) is taken at the account's price year unless it gives its own
-        dated = {k for k, cols in (overrides.get(name) or {}).items() if "price_year" in cols}
-        skip = {k for k in t.data.index if k not in dated and all(x.status == "user" for x in t.source_of(k))}
-        if "price_year" not in t.data.columns:  # one price year for the table (a per-ecosystem table of money)
-            try:
-                loaded[name], done = reprice(t, price_year, price_index, skip=skip, deflators=deflators)
-            except MissingInputError as exc:
-                failed.update({(name, str(k)): exc.args[0] if exc.args else str(exc) for k in t.data.index})
-                continue
-            repriced.update({(name, key): r for key, r in done.items()})
-            continue
-        must = [k for k in needed.get(name, ()) if k in t.data.index]
-        t, done = reprice(t, price_year, price_index, keys=must, skip=skip, deflators=deflators)
-        for key in t.data.index:
-            if key in must or key in skip:
-                continue
-            try:
-                t, more = reprice(t, price_year, price_index, keys=[key], deflators=deflators)
-            except MissingInputError as exc:
-                failed[(name, str(key))] = exc.args[0] if exc.args else str(exc)
-                continue
-            done.update(more)
-        loaded[name] = t
-        repriced.update({(name, key): r for key, r in done.items()})
-    return repriced, failed
-
-
-def _line_price_notes(lines: pd.DataFrame, repriced) -> list[str]:
-    """Lines priced by the ``products`` table say how their price was repriced (column ``repriced``, in place)."""
-    if not len(lines) or "priced_by" not in lines:
-        return []
-    rec = [
-        repriced.get(("products", f"{r.service}.{r.item}")) if r.priced_by == "products table" else None
-        for r in lines[["service", "item", "priced_by"]].itertuples()
-    ]
-    lines["repriced"] = [r.note() if r else "" for r in rec]
-    n = sum(r is not None for r in rec)
-    return [f"{n} line(s) priced by the products table at repriced prices; see the lines sheet (repriced)"] if n else []
-
-
-def _refuse_unrepriced(
-    sources: pd.DataFrame, unrepriced: Mapping[tuple[str, str], str], lines: pd.DataFrame | None = None
-) -> None:
-    """A value of a row that could not be brought to the price year was used: stop, with the reason.
-
-    Used means: in ``sources`` (parameters), or the ``products`` row of a line priced by that table.
-    """
-    if not unrepriced:
-        return
-    if len(sources) and "row" in sources:
-        for t, r in zip(sources["table"], sources["row"], strict=True):
-            if (t, str(r)) in unrepriced:
-                raise MissingInputError(unrepriced[(t, str(r))])
-    if lines is not None and len(lines) and "priced_by" in lines:
-        for r in lines[lines["priced_by"] == "products table"].itertuples():
-            key = ("products", f"{r.service}.{r.item}")
-            if key in unrepriced:
-                raise MissingInputError(unrepriced[key])
 
 
 def _raster_services(
@@ -1119,64 +1005,6 @@ def _correct_areas(sums, corrections, classes_cls, origins: list[dict], notes: l
         if c.spec.extensive:
             sums[c.spec.id] = (sums[c.spec.id] * f).transpose(*sums[c.spec.id].dims)
     return sums["__area__"]
-
-
-def _source_notes(sources: pd.DataFrame, loaded, repriced, price_year, price_index, price_regions, chosen) -> list[str]:
-    """Notes on the prices and coefficients used: regional rows, repricing, price years, non-primary sources.
-
-    Adds to ``sources`` (in place), for every value of a table with price years: ``price_year``
-    (the row's own), ``price_region`` (the row's region), ``repriced_to``, ``price_factor``,
-    ``price_index`` (series/region) and ``repriced`` (the same in words); and writes the row
-    actually read (``X@zhejiang``) in ``row``.
-    """
-    notes = []
-    if len(sources) and "row" in sources:
-        _price_columns(sources, loaded, repriced, chosen)
-        if repriced:
-            n = int((sources["repriced"] != "").sum())
-            notes.append(
-                f"{n} price value(s) brought to {price_year} prices with {price_index} (the series of each "
-                "price's region, national where the deflator table has none); see the sources sheet"
-            )
-    notes += _price_notes(sources, loaded, price_year, price_index)
-    if "status" in sources:
-        unconf = sources[sources["status"].fillna("primary").ne("primary")]
-        if len(unconf):
-            notes.append(
-                f"{len(unconf)} coefficient value(s) come from sources that are not primary "
-                "(account, secondary or judgement); see the sources sheet"
-            )
-    return notes
-
-
-def _price_columns(sources: pd.DataFrame, loaded, repriced, chosen) -> None:
-    """The price columns of ``sources`` (see :func:`_source_notes`), in place."""
-    keys = list(zip(sources["table"], sources["row"].astype(str), strict=True))
-    rec = [repriced.get(k) for k in keys]
-    sources["repriced"] = [r.note() if r else "" for r in rec]
-    sources["repriced_to"] = [r.to_year if r else pd.NA for r in rec]
-    sources["price_factor"] = [r.factor if r else np.nan for r in rec]
-    sources["price_index"] = [f"{r.index}/{r.region}" if r else "" for r in rec]
-    years, regions = [], []
-    from gepcalc.deflators import money_columns, row_region
-
-    for (t, r), one in zip(keys, rec, strict=True):
-        table = loaded.get(t)
-        if one is not None:
-            years.append(one.from_year)
-        elif table is not None and "price_year" in table.data.columns and r in table.data.index:
-            y = pd.to_numeric(table.data.at[r, "price_year"], errors="coerce")
-            years.append(int(y) if pd.notna(y) else pd.NA)
-        elif table is not None and table.price_year is not None and money_columns(table):
-            years.append(int(table.price_year))  # a per-ecosystem table of money with one price year
-        else:
-            years.append(pd.NA)
-        has_region = table is not None and "region" in table.data.columns and r in table.data.index
-        regions.append(row_region(table, r) if has_region else "")
-    sources["price_year"] = pd.array(years, dtype="Int64")
-    sources["price_region"] = regions
-    if chosen:
-        sources["row"] = [chosen.get(k, k[1]) for k in keys]
 
 
 def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:
@@ -1667,31 +1495,6 @@ def _outside_notes(valued: ValuedLines, prof: Profile) -> list[str]:
         else f"profile {prof.id} does not subtract eco-products from outside the region"
     )
     return [f"{len(out)} line(s) from outside the region ({total:,.4g} 亿元/yr) {what} ({why})"]
-
-
-def _price_notes(sources: pd.DataFrame, tables: Mapping[str, CoefficientTable], price_year, price_index) -> list[str]:
-    """Prices used at another year's prices: when the account was asked not to reprice, or has no year."""
-    notes = []
-    if not len(sources) or "table" not in sources or "price_year" not in sources:
-        return notes
-    if price_index and price_year is not None:
-        return notes  # every price was brought to price_year (or the account stopped)
-    used = sources[sources["price_year"].notna()].drop_duplicates(["table", "row"])
-    if price_year is None:
-        if len(used):
-            notes.append(
-                f"no year or price_year given: {len(used)} price value(s) used at the prices of their own years "
-                f"({', '.join(sorted({str(int(y)) for y in used['price_year']}))}); give year= or price_year= to "
-                "bring them to one year's prices"
-            )
-        return notes
-    for r in used.itertuples():
-        if int(r.price_year) != int(price_year):
-            notes.append(
-                f"price {r.row!r} is of {int(r.price_year)}, used as is for price year {price_year} (price_index=None: "
-                f"no deflator applied; price_index='cpi' brings it to {price_year} prices)"
-            )
-    return notes
 
 
 def _version() -> str:
