@@ -439,7 +439,7 @@ def profile_child(args) -> None:
 
     Rebuilds the per-pixel quantities as ``account()`` does (private helpers of
     gepcalc.account, may change) and sums them by region × ecosystem type either in one
-    pass (``account()``'s ``_zonal_sums`` as is) or band by band (one row of chunks at a
+    pass (``gepcalc.zonal.zonal_sums`` as is) or band by band (one row of chunks at a
     time, results added), with the DEM routing computed as dask wants it (inside the pass)
     or first (``routed()`` results persisted before the pass).
     """
@@ -453,7 +453,7 @@ def profile_child(args) -> None:
     import numpy as np
 
     from gepcalc import services as registry
-    from gepcalc import terrain
+    from gepcalc import terrain, zonal
     from gepcalc.landscape import build_landscape
     from gepcalc.profiles import load_profile
     from gepcalc.resolve import arguments
@@ -500,13 +500,13 @@ def profile_child(args) -> None:
     q = {}
     for cls in classes:
         a = arguments(cls, "physical", inputs=inputs, tables=loaded, land=land, items=item_ids[cls.spec.id])
-        x = acc._on_grid(cls.physical(area=land.area, **a), land)
+        x = zonal.on_grid(cls.physical(area=land.area, **a), land)
         q[cls.spec.id] = x.sel(item=list(item_ids[cls.spec.id])) if "item" in x.dims else x
     build = time.perf_counter() - t0
     t = time.perf_counter()
     with held.cb:
         if not bands:
-            acc._zonal_sums(q, land, False)
+            zonal.zonal_sums(q, land, False)
         else:
             edges = np.cumsum((0, *land.ecosystem.chunks[0]))
             total = None
@@ -519,7 +519,7 @@ def profile_child(args) -> None:
                 part = dataclasses.replace(
                     land, ecosystem=cut(land.ecosystem), region=cut(land.region), area=cut(land.area)
                 )
-                r = acc._zonal_sums({k: cut(v) for k, v in q.items()}, part, False)
+                r = zonal.zonal_sums({k: cut(v) for k, v in q.items()}, part, False)
                 r = dict(r.data_vars) if hasattr(r, "data_vars") else r
                 total = r if total is None else {k: total[k] + r[k] for k in r}
     wall = time.perf_counter() - t

@@ -235,6 +235,7 @@ def profile_child(args) -> None:
     import numpy as np
 
     from gepcalc import services as registry
+    from gepcalc import zonal
     from gepcalc.grid import rasterize_regions
     from gepcalc.io import open_raster, read_regions
     from gepcalc.landscape import build_landscape, count_classes
@@ -271,12 +272,12 @@ def profile_child(args) -> None:
     quantities = {}
     for cls in classes_cls:
         a = {p.name: resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land).value for p in cls.spec.params}
-        quantities[cls.spec.id] = acc_mod._on_grid(cls.physical(area=land.area, **a), land)
+        quantities[cls.spec.id] = zonal.on_grid(cls.physical(area=land.area, **a), land)
     timed(
         "service quantities, plain sums (no groupby)",
         lambda: dask.compute(*[q.sum() for q in quantities.values()]),
     )
-    timed("zonal sums (flox, region × ecosystem)", lambda: acc_mod._zonal_sums(quantities, land, False))
+    timed("zonal sums (flox, region × ecosystem)", lambda: zonal.zonal_sums(quantities, land, False))
     timed("full account() (warm)", lambda: _account(args, chunks))
     nchunks = int(np.prod([len(c) for c in land.landcover.chunks]))
     print("RESULT " + json.dumps({"steps": steps, "n_chunks": nchunks}))

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from gepcalc.account import _on_grid
 from gepcalc.landscape import Landscape, build_landscape
+from gepcalc.zonal import on_grid
 
 
 def spread_by_area(data: xr.Dataset, land: Landscape, services: Sequence[str] | None = None) -> xr.DataArray:
@@ -47,7 +47,7 @@ def spread_by_area(data: xr.Dataset, land: Landscape, services: Sequence[str] | 
     cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
     cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0)
     density = xr.apply_ufunc(lambda b: lut[b], cell, dask="parallelized", output_dtypes=["float64"])
-    out = density * _on_grid(land.area, land)  # cell areas [m²] (a scalar on projected grids)
+    out = density * on_grid(land.area, land)  # cell areas [m²] (a scalar on projected grids)
     out.attrs.update(units="CNY / yr", description="value per pixel, region × ecosystem values spread by area")
     return out.rename("value")
 

@@ -21,12 +21,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from gepcalc.account import _on_grid
 from gepcalc.maps import spread_by_area
 from gepcalc.project.delta import State
 from gepcalc.resolve import arguments
 from gepcalc.services.base import Service, on_pixels
 from gepcalc.units import factor
+from gepcalc.zonal import on_grid
 
 PER_PIXEL = "per pixel"
 SPREAD = "spread by area"
@@ -66,7 +66,7 @@ def value_map(state: State, cls: type[Service]) -> xr.DataArray:
     land, sid = state.land, cls.spec.id
     if map_method(state, cls) == PER_PIXEL:
         pargs = arguments(cls, "physical", inputs=state.inputs, tables=state.tables, land=land, items=state.items[sid])
-        q = _on_grid(cls.physical(area=land.area, **pargs), land)
+        q = on_grid(cls.physical(area=land.area, **pargs), land)
         if "item" in q.dims:
             q = q.sel(item=list(state.items[sid]))
         vargs = arguments(cls, "value", inputs=state.inputs, tables=state.tables, land=land, items=state.items[sid])

@@ -280,12 +280,12 @@ def chart_tornado(result: ProjectResult, unit: str, top: int = 12) -> bytes:
 
 def map_png(result: ProjectResult, unit: str = "CNY / ha / yr") -> bytes:
     """The total ΔGEP map as a PNG, per area [unit], diverging colours around 0."""
-    from gepcalc.account import _on_grid
     from gepcalc.project.maps import density_for_display
+    from gepcalc.zonal import on_grid
 
     plt = _plt()
     land = result.baseline.land
-    arr, extent = density_for_display(result.maps()["total"], _on_grid(land.area, land), unit)
+    arr, extent = density_for_display(result.maps()["total"], on_grid(land.area, land), unit)
     vmax = float(np.nanmax(np.abs(arr))) if np.isfinite(arr).any() else 1.0
     vmax = vmax or 1.0
     fig, ax = plt.subplots(figsize=(6, 5))

@@ -1,0 +1,90 @@
+"""Zonal sums: every service's per-pixel quantity and the cell area by region × ecosystem type, in one pass.
+
+The account's summing stage (DESIGN.md, step 5): flox reduces all services and the area over one
+integer grouper (region × ecosystem cell), one band of chunk rows at a time, so the raster is read
+once and memory is bounded by the band, not the raster. NaN is not skipped: a missing input stays
+NaN in its region × type, for the account to name it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import numpy as np
+import rasterio
+import xarray as xr
+from flox.xarray import xarray_reduce
+
+from gepcalc.landscape import Landscape
+from gepcalc.terrain import clear_cache
+
+#: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
+#: of every input raster and added over 100 MB on 4000² accounts without making them faster
+GDAL_CACHE_MB = 64
+
+
+def on_grid(q, land: Landscape) -> xr.DataArray:
+    """Broadcast a service result onto the land-cover grid (chunked like it); extra dims (``item``) first."""
+    template = land.ecosystem
+    if not isinstance(q, xr.DataArray) or not set(template.dims) <= set(q.dims):
+        q = xr.zeros_like(template, dtype="float64") + q
+    if q.chunks is None:
+        q = q.chunk(dict(zip(template.dims, template.chunks, strict=True)) if template.chunks else {})
+    return q.transpose(..., *template.dims).astype("float64")
+
+
+def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: bool) -> dict[str, xr.DataArray]:
+    """Sum every service and the area by region × ecosystem in one pass over the chunks."""
+    area = on_grid(land.area, land)
+    # each service keeps its own items: a shared `item` dim would align them all to the union
+    ds = xr.Dataset(
+        {sid: q.rename(item=f"item_{sid}") if "item" in q.dims else q for sid, q in quantities.items()}
+        | {"__area__": area}
+    )
+    n_reg, n_eco = len(land.region_names), len(land.ecosystem_ids)
+    # One integer grouper (region × ecosystem cell) instead of two: flox then skips factorising
+    # the pair per chunk, a quarter of the account's time on 4000² rasters. Outside any region
+    # or on nodata the code is 0, which is not an expected group and is left out.
+    cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
+    cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0).rename("cell")
+    # Sum one band of chunk rows at a time and add the bands: dask would otherwise compute the
+    # per-pixel inputs of every chunk before the reductions consume them, so memory grew with
+    # the raster (2.8 GB for twelve services on 4000², docs/benchmarks.md); per band it is bounded.
+    rows = np.cumsum((0, *cell.chunks[0])) if cell.chunks else np.array([0, cell.sizes["y"]])
+    step = max(1, len(rows) // 4)
+    bands = [slice(int(rows[i]), int(rows[min(i + step, len(rows) - 1)])) for i in range(0, len(rows) - 1, step)]
+    total = None
+    from gepcalc.progress import RichProgress
+
+    bar = RichProgress("computing account") if progress else contextlib.nullcontext()
+    try:
+        with bar, warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            for band in bands:
+                # No fill_value: flox would also write it over groups whose pixels are all NaN
+                # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
+                part = xarray_reduce(
+                    ds.isel(y=band),
+                    cell.isel(y=band),
+                    func="sum",
+                    skipna=False,  # a NaN must surface as an error, not vanish from the sum
+                    expected_groups=np.arange(1, n_reg * n_eco + 1),
+                ).compute()
+                # a group without pixels in this band is 0 (flox gives NaN or 0); a NaN where there
+                # are pixels is a missing input and stays NaN through the addition
+                part = part.where(part["__area__"].fillna(0.0) > 0, 0.0)
+                total = part if total is None else total + part
+    finally:
+        clear_cache()
+    out = total.assign_coords(
+        region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
+    )
+    out = out.set_index(cell=["region", "ecosystem"]).unstack("cell")
+    present = out["__area__"].fillna(0.0) > 0
+    out = out.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
+    present = present.assign_coords(region=land.region_names, ecosystem=land.ecosystem_ids)
+    return {
+        name: (da.rename({f"item_{name}": "item"}) if f"item_{name}" in da.dims else da).where(present, 0.0)
+        for name, da in out.data_vars.items()
+    }
