@@ -25,14 +25,13 @@ import pint
 import xarray as xr
 
 from gepcalc import services as registry
+from gepcalc.areas import area_corrections, correct_areas
 from gepcalc.errors import (
     CoefficientTableError,
     ConfigError,
     LineError,
     MissingInputError,
     NodataError,
-    RegionError,
-    UnitError,
 )
 from gepcalc.io import Chunks
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
@@ -67,7 +66,7 @@ from gepcalc.resolve import arguments
 from gepcalc.rules import apply_rules
 from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
-from gepcalc.units import Q_, VALUE_UNIT, factor, magnitude_in, to_quantity, unit_label, ureg
+from gepcalc.units import Q_, VALUE_UNIT, factor, unit_label, ureg
 from gepcalc.zonal import on_grid, zonal_sums
 
 TIDY_COLUMNS = [
@@ -591,7 +590,7 @@ def account(
             gaps=gaps,
         )
 
-    corrections = _area_corrections(areas, land)
+    corrections = area_corrections(areas, land)
     result, values, area = (
         _raster_services(
             raster_cls,
@@ -789,7 +788,7 @@ def _raster_services(
     resolved before the raster pass (an input not given); after the one zonal sum (missing values:
     the service, or only the items that have them); its per-region rule (an input it lacks); its
     value (an empty price).  Without it the first such problem stops the account.
-    ``corrections`` (:func:`_area_corrections`) scale areas and extensive quantities after the sum.
+    ``corrections`` (:func:`gepcalc.areas.area_corrections`) scale areas and extensive quantities after the sum.
     """
     by_id = {c.spec.id: c for c in raster_cls}
     quantities = {}
@@ -812,7 +811,7 @@ def _raster_services(
     ids = list(quantities)
     sums = zonal_sums(quantities, land, progress)
     ids = _drop_nan(sums, land, ids, gaps, by_id, listed, item_ids, origins)
-    area = _correct_areas(sums, corrections, [by_id[s] for s in ids], origins, notes)
+    area = correct_areas(sums, corrections, [by_id[s] for s in ids], origins, notes)
     result = {}
     for sid in ids:
         cls = by_id[sid]
@@ -905,98 +904,6 @@ def _items_lacking_price(cls, value, quantity, vargs: dict) -> dict[str, str] | 
         except NodataError as exc:
             bad[i] = str(exc)
     return bad if bad and len(bad) < value.sizes["item"] else None
-
-
-def _area_corrections(areas: Mapping[str, Mapping[str, Any]] | None, land: Landscape | None) -> list[tuple]:
-    """``account(areas=...)`` checked against the account: ``[(region, type, m², as given, source)]``.
-
-    Checked before the raster pass: the region and the type must be in the account and the value an area.
-    """
-    if not areas:
-        return []
-    if land is None:
-        raise ConfigError(
-            "account(areas=...): area corrections scale raster quantities; this account has no land cover"
-        )
-    out = []
-    for region, types in areas.items():
-        if region not in land.region_names:
-            raise RegionError(
-                f"account(areas=...): region {region!r} is not in the account (regions: "
-                f"{', '.join(map(str, land.region_names[:10]))}{' …' if len(land.region_names) > 10 else ''})"
-            )
-        if not isinstance(types, Mapping):
-            raise ConfigError(f"account(areas=...): {region!r} must map ecosystem types to areas, got {types!r}")
-        for eco, given in types.items():
-            if eco not in land.ecosystem_ids:
-                raise MissingInputError(
-                    f"account(areas=...): ecosystem type {eco!r} of region {region!r} is not in the account "
-                    f"(types: {', '.join(map(str, land.ecosystem_ids))})"
-                )
-            source = ""
-            if isinstance(given, Mapping):
-                source = str(given.get("source", ""))
-                given = given.get("area", given.get("value"))
-            where = f"account(areas=...) {region}/{eco}"
-            if given is None:
-                raise ConfigError(f"{where}: give the area, e.g. {{'area': '573 km**2', 'source': '…'}}")
-            try:
-                m2 = magnitude_in(given, "m**2", where=where)
-            except UnitError as exc:
-                raise UnitError(f"{exc} (an area correction is an area, e.g. '573 km**2')") from None
-            if not m2 > 0:
-                raise ConfigError(f"{where}: the area must be positive, got {given!r}")
-            out.append((region, eco, m2, str(given), source))
-    return out
-
-
-def _correct_areas(sums, corrections, classes_cls, origins: list[dict], notes: list[str] | None) -> xr.DataArray:
-    """Scale ``__area__`` and every extensive service's sum of each corrected region × type (in place).
-
-    :math:`f = A_{given} / A_{raster}`; returns the (corrected) area.  A type without pixels
-    in the region is refused: there is nothing to scale.
-    """
-    area = sums["__area__"]
-    if not corrections:
-        return area
-    f = xr.ones_like(area)
-    for region, eco, m2, given, source in corrections:
-        raster = float(area.sel(region=region, ecosystem=eco))
-        if not raster > 0:
-            raise NodataError(
-                f"account(areas=...) {region}/{eco}: the land cover has no {eco!r} pixel in region {region!r}, so "
-                f"there is no quantity to scale to {given}; map the type in the land cover (or give its quantities "
-                "as lines)"
-            )
-        f.loc[{"region": region, "ecosystem": eco}] = m2 / raster
-        q = to_quantity(given)
-        unit = str(q.units)
-        shown = Q_(raster, "m**2").to(unit)
-        scaled = [c.spec.id for c in classes_cls if c.spec.extensive]
-        if notes is not None:
-            notes.append(
-                f"{region}/{eco}: raster {shown.magnitude:,.4g} {unit_label(unit)}, "
-                f"given {q.magnitude:,.6g} {unit_label(unit)}"
-                + (f" ({source})" if source else "")
-                + f": area and quantities of the type × {m2 / raster:.5g} ({', '.join(scaled) or 'no service'}); "
-                "this assumes the area the pixels miss has the mean intensity of the type's pixels in the region"
-            )
-        origins.append(
-            {
-                "service": "",
-                "parameter": "area",
-                "table": "areas (account input)",
-                "row": f"{region}/{eco}",
-                "value": given,
-                "source": source or "user input",
-                "note": f"raster {raster:.6g} m²; factor {m2 / raster:.6g}",
-            }
-        )
-    sums["__area__"] = area * f
-    for c in classes_cls:
-        if c.spec.extensive:
-            sums[c.spec.id] = (sums[c.spec.id] * f).transpose(*sums[c.spec.id].dims)
-    return sums["__area__"]
 
 
 def _line_ecosystems(all_lines: pd.DataFrame) -> list[str]:
