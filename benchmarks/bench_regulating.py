@@ -490,9 +490,9 @@ def profile_child(args) -> None:
     classes = [registry.get(s, methods.get(s)) for s in CASES[args.case]]
     item_ids = {c.spec.id: c.spec.item_ids(prof.items.get(c.spec.id)) for c in classes}
     try:
-        loaded = acc._load_tables(classes, prof, {}, {}, item_ids)
+        loaded = acc.load_tables(classes, prof, {}, {}, item_ids)
     except TypeError:  # older signature
-        loaded = acc._load_tables(classes, prof, {}, {})
+        loaded = acc.load_tables(classes, prof, {}, {})
     land = build_landscape(
         man["landcover"], classes=prof.landcover_classes, regions=man["regions"], region_field="name"
     )

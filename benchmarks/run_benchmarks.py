@@ -268,7 +268,7 @@ def profile_child(args) -> None:
     # The per-pixel service quantities as account() builds them (private helpers, may change).
     prof = load_profile("mee-2020")
     classes_cls = [registry.get(s) for s in demo["services"]]
-    loaded = acc_mod._load_tables(classes_cls, prof, {}, {}, {c.spec.id: c.spec.item_ids() for c in classes_cls})
+    loaded = acc_mod.load_tables(classes_cls, prof, {}, {}, {c.spec.id: c.spec.item_ids() for c in classes_cls})
     quantities = {}
     for cls in classes_cls:
         a = {p.name: resolve(p, cls.spec.id, inputs=inputs, tables=loaded, land=land).value for p in cls.spec.params}

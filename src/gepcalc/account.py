@@ -541,7 +541,7 @@ def account(
     price_index = price_index_of(price_index, prof)
     price_regions = price_regions_of(price_region, prof)
     chosen: dict[tuple[str, str], str] = {}
-    loaded = _load_tables(
+    loaded = load_tables(
         classes_cls, prof, tables or {}, overrides or {}, item_ids, regions=price_regions, chosen=chosen
     )
     repriced, unrepriced = reprice_tables(
@@ -929,7 +929,7 @@ def _generic_lines(lines) -> pd.DataFrame:
 
 def _statistics_tables(statistics) -> dict[str, list[pd.DataFrame]]:
     """Each statistics service's own tables, read (English column names) but not yet turned into lines."""
-    from gepcalc.lines import _canonical_columns, _read_frame
+    from gepcalc.lines import canonical_columns, read_frame
 
     out = {}
     for sid, src in (statistics or {}).items():
@@ -940,8 +940,8 @@ def _statistics_tables(statistics) -> dict[str, list[pd.DataFrame]]:
             )
         out[sid] = []
         for one in [src] if isinstance(src, str | Path | pd.DataFrame) else src:
-            df, where = _read_frame(one)
-            df = _canonical_columns(df, where)
+            df, where = read_frame(one)
+            df = canonical_columns(df, where)
             df.attrs["source"] = where
             out[sid].append(df)
     return out
@@ -1075,7 +1075,7 @@ def _valued_by_service(cls, rest: pd.DataFrame, valued: ValuedLines, regions, ar
     return q, v, notes
 
 
-def _load_tables(
+def load_tables(
     classes_cls: list[type[Service]],
     prof: Profile,
     user_tables,

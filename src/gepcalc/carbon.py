@@ -14,7 +14,7 @@ import pandas as pd
 from flox.xarray import xarray_reduce
 
 from gepcalc.io import Chunks
-from gepcalc.landscape import Landscape, _map_codes, build_landscape, check_classes
+from gepcalc.landscape import Landscape, build_landscape, check_classes, map_codes
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import factor
 
@@ -95,7 +95,7 @@ def carbon_stock(
     per_code = stock_density(*(table.values_in(p, "t / ha") for p in POOLS))
     keys = np.asarray(per_code.index, dtype="int64")
     order = np.argsort(keys)
-    density = _map_codes(land.landcover, keys[order], per_code.to_numpy(dtype="float64")[order], fill=np.nan)
+    density = map_codes(land.landcover, keys[order], per_code.to_numpy(dtype="float64")[order], fill=np.nan)
     stock = (density * land.area * _T_PER_HA_M2).where(land.ecosystem > 0, 0.0).rename("stock")
     out = xarray_reduce(
         stock,

@@ -218,7 +218,7 @@ def price_factor(
     return _factor(rows, t, index, region, from_year, to_year)
 
 
-def _used(index: str, region: str, years: Iterable[int], table: TableLike) -> pd.DataFrame:
+def used_levels(index: str, region: str, years: Iterable[int], table: TableLike) -> pd.DataFrame:
     """Source rows of the index values behind the levels of ``years`` (for Account.sources)."""
     rows, t = _rows(index, region, table)
     ys = sorted({int(y) for y in years})
@@ -316,7 +316,7 @@ def constant_prices(
     ds["value"].attrs = dict(acct.data["value"].attrs)
     basis = f"constant {base_year} prices ({index})"
     ds.attrs.update(price_year=base_year, price_basis=basis, deflator=f"{index}/{region}")
-    used = _used(index, region, [*pyears.values(), base_year], table)
+    used = used_levels(index, region, [*pyears.values(), base_year], table)
     sources = pd.concat([acct.sources, used], ignore_index=True) if not used.empty else acct.sources
     moves = ", ".join(f"{p}→{base_year}: ×{factors[y]:.4f}" for y, p in sorted(pyears.items()))
     notes = [*acct.notes, f"values brought to {basis} with the {index}/{region} index ({moves})"]

@@ -129,7 +129,7 @@ def check_classes(
         )
 
 
-def _map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) -> xr.DataArray:
+def map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) -> xr.DataArray:
     """Map integer codes to ``values`` through sorted ``keys`` (unknown → ``fill``), lazily."""
     keys = np.asarray(keys)
     values = np.asarray(values)
@@ -155,7 +155,7 @@ def ecosystem_codes(lc: xr.DataArray, mapping: CoefficientTable, eco_ids: list[s
     keys = np.asarray(mapping.keys, dtype="int64")
     vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
     order = np.argsort(keys)
-    return _map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
+    return map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
 
 
 def build_landscape(

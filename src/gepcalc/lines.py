@@ -101,8 +101,8 @@ def read_lines(src: str | Path | pd.DataFrame, *, service: str | None = None) ->
         One row per line with the columns of :data:`LINE_COLUMNS` plus ``file``
         and ``row`` (the row number a spreadsheet shows, for messages).
     """
-    df, where = _read_frame(src)
-    df = _canonical_columns(df, where)
+    df, where = read_frame(src)
+    df = canonical_columns(df, where)
     if service is not None:
         if "service" in df and df["service"].replace("", np.nan).dropna().ne(service).any():
             bad = df.loc[df["service"].ne(service) & df["service"].ne(""), "row"].tolist()
@@ -126,7 +126,8 @@ def read_lines(src: str | Path | pd.DataFrame, *, service: str | None = None) ->
     return _check(df, where)
 
 
-def _read_frame(src) -> tuple[pd.DataFrame, str]:
+def read_frame(src) -> tuple[pd.DataFrame, str]:
+    """A lines file (CSV in UTF-8, with or without BOM, or Excel) or DataFrame as text cells, and its name for messages."""
     if isinstance(src, pd.DataFrame):
         df = src.copy()
         where = str(df.attrs.get("source", "lines (DataFrame)"))
@@ -145,7 +146,7 @@ def _read_frame(src) -> tuple[pd.DataFrame, str]:
     return df, where
 
 
-def _canonical_columns(df: pd.DataFrame, where: str) -> pd.DataFrame:
+def canonical_columns(df: pd.DataFrame, where: str) -> pd.DataFrame:
     """English column names, header units moved into the unit columns, row numbers for messages."""
     aliases = {a: k for k, al in LINE_COLUMNS.items() for a in (k, *al)}
     aliases |= {a: k for k, (al, _) in PARAM_COLUMNS.items() for a in (k, *al)}

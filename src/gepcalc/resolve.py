@@ -20,7 +20,7 @@ import xarray as xr
 
 from gepcalc.errors import MissingInputError, UnitError, UnmappedClassError
 from gepcalc.io import raster_from_input
-from gepcalc.landscape import Landscape, _map_codes, check_classes
+from gepcalc.landscape import Landscape, check_classes, map_codes
 from gepcalc.services.base import (
     Param,
     Resolved,
@@ -180,7 +180,7 @@ def _from_table(
         vals = table.values_in(column, p.unit)
         keys = np.asarray(vals.index, dtype="int64")
         order = np.argsort(keys)
-        da = _map_codes(land.landcover, keys[order], vals.to_numpy(dtype=float)[order], fill=np.nan)
+        da = map_codes(land.landcover, keys[order], vals.to_numpy(dtype=float)[order], fill=np.nan)
         return Resolved(
             da,
             [_origin(p, table.name, f"{len(vals)} land-cover classes", file=table.origin, column=column, unit=p.unit)],

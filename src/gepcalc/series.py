@@ -35,7 +35,7 @@ import pint
 import xarray as xr
 
 from gepcalc.account import Account
-from gepcalc.deflators import TableLike, _used, level, price_factor, price_years
+from gepcalc.deflators import TableLike, level, price_factor, price_years, used_levels
 from gepcalc.errors import ConfigError, UnitError
 from gepcalc.units import VALUE_UNIT, factor, to_quantity
 
@@ -568,7 +568,7 @@ def series(
             if coord in ds.coords:
                 store.update(zip(ds["service"].values.tolist(), ds[coord].values.tolist(), strict=True))
         srcs.append(acct.sources)
-        srcs.append(_used(index, region, [*pyears.values(), *years, base_year], table))
+        srcs.append(used_levels(index, region, [*pyears.values(), *years, base_year], table))
         notes += acct.notes
     data = xr.concat(parts, dim="year", join="outer", combine_attrs="drop")
     data = data.sortby("year")

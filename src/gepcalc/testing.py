@@ -166,12 +166,12 @@ def _account(s: _Setup, chunks, regions=True, **kw):
 
 
 def _physical_args(s: _Setup, chunks=4) -> tuple[Landscape, dict]:
-    from gepcalc.account import _load_tables
+    from gepcalc.account import load_tables
     from gepcalc.profiles import load_profile
     from gepcalc.resolve import arguments
 
     land = build_landscape(s.landcover, regions=s.regions, region_field="name", chunks=chunks)
-    tables = _load_tables([s.cls], load_profile("mee-2020"), {}, {}, {s.cls.spec.id: s.items})
+    tables = load_tables([s.cls], load_profile("mee-2020"), {}, {}, {s.cls.spec.id: s.items})
     args = arguments(s.cls, "physical", inputs=s.inputs, tables=tables, land=land, items=s.items)
     return land, args
 

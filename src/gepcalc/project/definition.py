@@ -143,9 +143,9 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
         base_dir, where = Path(base or Path.cwd()).resolve(), "project dict"
     else:
         raise ConfigError(f"a project is a TOML file path or a dict, not a {type(spec).__name__}")
-    _check_keys(raw, SECTIONS, where, "top level")
+    check_keys(raw, SECTIONS, where, "top level")
     proj = dict(raw.get("project", {}))
-    _check_keys(proj, PROJECT_KEYS, where, "[project]")
+    check_keys(proj, PROJECT_KEYS, where, "[project]")
     if proj.get("boundary") is None:
         raise ConfigError(f'{where}: [project] needs `boundary = "FILE"` (the project boundary polygon(s))')
 
@@ -188,7 +188,7 @@ def parse_rate(value: Any, where: str) -> float:
 
 def parse_schedule(raw: Mapping, where: str) -> Schedule:
     """``[schedule]`` → :class:`Schedule` (see the module docstring)."""
-    _check_keys(raw, SCHEDULE_KEYS, where, "")
+    check_keys(raw, SCHEDULE_KEYS, where, "")
     for key in ("start_year", "horizon"):
         if key not in raw:
             raise ConfigError(f"{where} needs `{key}`")
@@ -226,7 +226,7 @@ def _bad_ramp(ramp, where):
 
 
 def _scenario(raw: Mapping, parent: Scenario | None, base: Path, where: str) -> Scenario:
-    _check_keys(raw, SCENARIO_KEYS, where, "")
+    check_keys(raw, SCENARIO_KEYS, where, "")
     landcover = raw.get("landcover", parent.landcover if parent else None)
     if landcover is None:
         raise ConfigError(f'{where} needs `landcover = "FILE"` (the land-cover raster of this state)')
@@ -272,7 +272,8 @@ def _rel(value: Any, base: Path) -> Any:
     return value
 
 
-def _check_keys(raw: Mapping, allowed: set, where: str, section: str) -> None:
+def check_keys(raw: Mapping, allowed: set, where: str, section: str) -> None:
+    """Refuse a section that is not a table or has keys outside ``allowed`` (ConfigError naming file and section)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}{' ' + section if section else ''} must be a table, got {raw!r}")
     unknown = sorted(set(raw) - allowed)

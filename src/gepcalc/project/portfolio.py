@@ -156,18 +156,18 @@ def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, d
         monitored year that is not a year, or monitored data other than ``landcover``.
     """
     from gepcalc.io import read_toml
-    from gepcalc.project.definition import _check_keys
+    from gepcalc.project.definition import check_keys
     from gepcalc.project.result import project
 
     path = Path(path).resolve()
     raw = read_toml(path, "portfolio file", ConfigError)
-    _check_keys(raw, {"projects"}, str(path), "")
+    check_keys(raw, {"projects"}, str(path), "")
     if not isinstance(raw.get("projects"), list) or not raw["projects"]:
         raise ConfigError(f"{path}: no [[projects]] entries (each with `name` and `project`)")
     projects, monitored = {}, {}
     for i, p in enumerate(raw["projects"]):
         where = f"[[projects]] entry {i + 1}"
-        _check_keys(p, {"name", "project", "monitored"}, str(path), where)
+        check_keys(p, {"name", "project", "monitored"}, str(path), where)
         for key, what in (("name", "the project's name"), ("project", "its PROJECT.toml, relative to this file")):
             if key not in p:
                 raise ConfigError(f"{path}: {where} has no `{key}` ({what})")
@@ -186,7 +186,7 @@ def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, d
             except ValueError:
                 raise ConfigError(f"{at} is not a year") from None
             if isinstance(v, Mapping):
-                _check_keys(v, {"landcover"}, at, "")
+                check_keys(v, {"landcover"}, at, "")
                 if "landcover" not in v:
                     raise ConfigError(f'{at}: monitored data needs `landcover = "FILE"` (or give an amount)')
                 mon[year] = monitored_delta(res, landcover=str((path.parent / v["landcover"]).resolve()), year=year)
