@@ -127,7 +127,7 @@ def read_lines(src: str | Path | pd.DataFrame, *, service: str | None = None) ->
 
 
 def read_frame(src) -> tuple[pd.DataFrame, str]:
-    """A lines file (CSV in UTF-8, with or without BOM, or Excel) or DataFrame as text cells, and its name for messages."""
+    """A lines file (UTF-8 CSV, BOM or not, or Excel) or DataFrame as text cells, and its name for messages."""
     if isinstance(src, pd.DataFrame):
         df = src.copy()
         where = str(df.attrs.get("source", "lines (DataFrame)"))
