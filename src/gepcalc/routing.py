@@ -92,7 +92,7 @@ def _interior_holes(data: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return inside[labels]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _priority_flood(z, ok):  # pragma: no cover - compiled
     """Raise every cell that cannot drain to the edge of ``ok`` to its spill height, in place.
 
@@ -250,7 +250,7 @@ def fill_depressions(dem: ArrayLike, nodata: float | None = None, *, route_throu
 # slope
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _cell(z, data, row, col):  # pragma: no cover - compiled
     """(valid, height) of a cell; off the raster is invalid."""
     ny, nx = z.shape
@@ -259,7 +259,7 @@ def _cell(z, data, row, col):  # pragma: no cover - compiled
     return False, 0.0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _edge_difference(lo_v, lo, mid_v, mid, hi_v, hi, e, weight):  # pragma: no cover - compiled
     """One row (or column) of the 3 × 3 difference with pygeoprocessing's nodata fall-backs.
 
@@ -286,7 +286,7 @@ def _edge_difference(lo_v, lo, mid_v, mid, hi_v, hi, e, weight):  # pragma: no c
     return 0.0, 0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _slope_kernel(z, data, dx, dy):  # pragma: no cover - compiled
     ny, nx = z.shape
     out = np.full((ny, nx), np.nan)
@@ -366,7 +366,7 @@ def slope(dem: ArrayLike, cell_size: float | tuple[float, float], nodata: float 
 # multiple flow direction (port of pygeoprocessing.routing.flow_dir_mfd)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _pack(weights, total):  # pragma: no cover - compiled
     packed = 0
     for k in range(8):
@@ -374,7 +374,7 @@ def _pack(weights, total):  # pragma: no cover - compiled
     return packed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - compiled
     """MFD proportions packed as 8 × 4 bits (pygeoprocessing's encoding); 0 = no flow.
 
@@ -520,7 +520,7 @@ def _mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - com
     return fdir
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _mfd_accumulation(fdir, drow, dcol, queue):  # pragma: no cover - compiled
     """Accumulation [cells] over packed MFD directions, in a topological order (Kahn).
 
@@ -581,7 +581,7 @@ def _mfd_accumulation(fdir, drow, dcol, queue):  # pragma: no cover - compiled
     return acc
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _d8_directions(z, ok, block):  # pragma: no cover - compiled
     """D8 direction 0-7 (pygeoprocessing's order), -1 = none; port of ``flow_dir_d8``.
 
@@ -709,7 +709,7 @@ def _d8_directions(z, ok, block):  # pragma: no cover - compiled
     return fdir
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _d8_accumulation(fdir, queue):  # pragma: no cover - compiled
     """Accumulation [cells] over D8 directions, in topological order (Kahn)."""
     ny, nx = fdir.shape

@@ -1,25 +1,40 @@
 """Terrain for services: slope, flow accumulation and LS from a DEM raster, lazily.
 
 Flow routing is global (a cell's upslope area can reach across the whole raster),
-so the DEM is routed as one array (the kernels in :mod:`gepcalc.routing` are
-numba-compiled; 4000 × 4000 cells take about 8 s and under 1 GB) when the account
-first asks for a chunk of the result; the grid is kept for the rest of the account
-and the chunks are slices of it, so the rest of the account stays chunked and the
-routing runs once however many services and bands use it. Memory for this step
-grows with the DEM, not the chunk size: about 60 bytes per cell while routing,
-8 bytes per cell kept.
+so the DEM is routed as one problem when the account first asks for a chunk of the
+result: by the whole-grid kernels of :mod:`gepcalc.routing`, or, with ``TILE`` set, tile
+by tile (:mod:`gepcalc.tiles`, Barnes 2016/2017; tiles solved in parallel threads, then
+the tile edges, then each tile again; the same result bit for bit). The chunks of the
+lazy result are slices of the routed grid, so the rest of the account stays chunked
+and the routing runs once however many services and bands use it.
+
+The task graph is picklable and holds no lock, cache or closure: one routing task
+(key ``routing-<token>``, :func:`_route`, a module-level function) reads the DEM
+itself, and one task per chunk (key ``routed-<what>-<token>``) slices its result.
+Each lazy result gets its own token (a fresh :func:`uuid.uuid4` in it), so two
+accounts never share a routed grid, whatever threads or processes run them. In one
+process the routed grid is kept under that token until the account is done
+(:func:`forget`), or until no task graph holds the routing task, so the bands of the
+zonal sum route once; on a dask.distributed cluster the account computes the routing
+task first and keeps it as a future, so the cluster routes once, on one worker (its
+tiles in that worker's threads), and the bands reuse it (see :mod:`gepcalc.zonal`).
+Memory for this step grows with the DEM, not the chunk size (docs/benchmarks.md,
+"Bounded memory and tiled routing").
 """
 
 from __future__ import annotations
 
 import threading
+import uuid
+import weakref
 
 import dask.array as dsa
 import numpy as np
 import xarray as xr
 from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
 
-from gepcalc import hydrology, routing
+from gepcalc import hydrology, routing, tiles
 from gepcalc.errors import InputFileError
 from gepcalc.services.base import Param, strip
 
@@ -32,6 +47,9 @@ DEM = Param(
     example="400 m",
     fills_nodata=True,
 )
+
+#: prefix of the routing tasks' keys in a dask graph (one task per routed DEM)
+ROUTING_PREFIX = "routing-"
 
 
 def cell_size(da: xr.DataArray) -> float:
@@ -50,23 +68,121 @@ def cell_size(da: xr.DataArray) -> float:
     return dx
 
 
+#: tile side [cells] of the tiled routing (:mod:`gepcalc.tiles`; the same result bit for bit); None:
+#: the whole-grid kernels of :mod:`gepcalc.routing`. None by default: on 4000² cells the tiled routing
+#: is still slower (17 s against 10 s on 2 cores) and peaks higher (1.2 GB against 1.06 GB),
+#: docs/benchmarks.md, "Bounded memory and tiled routing"
+TILE: int | None = None
+
+
 def _routed(block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float) -> dict[str, np.ndarray]:
     """The requested products of one routing of the whole DEM."""
-    t = routing.terrain(block, size, values_in_holes=True)
+    if TILE is not None and max(block.shape) > TILE:
+        t = tiles.tiled_terrain(block, size, tile=TILE, values_in_holes=True)
+    else:
+        t = routing.terrain(block, size, values_in_holes=True)
     products = {"slope": t.slope, "accumulation": t.accumulation}
     if "ls" in whats:
         products["ls"] = hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
     return {w: products[w] for w in whats}
 
 
-#: whole-grid routing results of the account being computed, by graph token (see :func:`routed`)
-_CACHE: dict[str, dict[str, np.ndarray]] = {}
-_LOCK = threading.Lock()
+class RoutingJob:
+    """What one routing task needs: the lazy DEM, the cell size [m], the products and ``l_max``.
+
+    A plain picklable object, so that dask does not take the DEM's own chunks as
+    dependencies of the task (the task reads the DEM when it runs; a band of the
+    account that finds the grid already routed reads nothing).
+    """
+
+    def __init__(self, token: str, dem: dsa.Array, size: float, whats: tuple[str, ...], l_max: float):
+        self.token = token
+        self.dem = dem
+        self.size = size
+        self.whats = whats
+        self.l_max = l_max
+
+    def __dask_tokenize__(self):
+        return self.token
+
+    def run(self) -> dict[str, np.ndarray]:
+        """Read the DEM (synchronously, in this task) and route it."""
+        full = np.asarray(self.dem.compute(scheduler="synchronous"), dtype="float64")
+        return _routed(full, self.size, self.whats, self.l_max)
+
+
+#: routed grids of the accounts being computed in this process, by token (see :func:`forget`)
+_KEPT: dict[str, dict[str, np.ndarray]] = {}
+_KEPT_LOCK = threading.Lock()  # guards _KEPT and _TOKEN_LOCKS; never part of a task graph
+_TOKEN_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _on_worker() -> bool:
+    """True inside a task on a dask.distributed worker (where the cluster keeps results)."""
+    try:
+        from distributed import get_worker
+    except ImportError:  # pragma: no cover - distributed is optional
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def _route(job: RoutingJob) -> dict[str, np.ndarray]:
+    """The routing task: route ``job``'s DEM once per token in this process (thread-safe).
+
+    On a distributed worker the result is returned, not kept: the scheduler holds it
+    as long as the account's futures do.
+    """
+    if _on_worker():
+        return job.run()
+    with _KEPT_LOCK:
+        lock = _TOKEN_LOCKS.setdefault(job.token, threading.Lock())
+    with lock:  # two threads asking at once must not both route the grid
+        products = _KEPT.get(job.token)
+        if products is None:
+            from gepcalc.progress import phase
+
+            with phase("routing the DEM 汇流"):  # the bar shown says so while the grid is routed (CLI)
+                products = job.run()
+            with _KEPT_LOCK:
+                if job.token in _TOKEN_LOCKS:  # not forgotten meanwhile
+                    _KEPT[job.token] = products
+    return products
+
+
+def _take(products: dict[str, np.ndarray], what: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+    """One chunk of a routed product."""
+    return products[what][r0:r1, c0:c1]
+
+
+def forget(tokens=None) -> None:
+    """Drop the routed grids kept under ``tokens`` (all when None) in this process."""
+    with _KEPT_LOCK:
+        for t in list(_TOKEN_LOCKS) if tokens is None else tokens:
+            _KEPT.pop(t, None)
+            _TOKEN_LOCKS.pop(t, None)
 
 
 def clear_cache() -> None:
-    """Forget routed grids (the account calls this when it is done)."""
-    _CACHE.clear()
+    """Forget every routed grid kept in this process."""
+    forget()
+
+
+def routing_keys(collection) -> list[str]:
+    """Keys of the routing tasks in a dask collection's graph (``routing-<token>``)."""
+    graph = collection.__dask_graph__()
+    if graph is None:
+        return []
+    layers = graph.layers if isinstance(graph, HighLevelGraph) else {k: None for k in graph}
+    return sorted(str(name) for name in layers if str(name).startswith(ROUTING_PREFIX))
+
+
+def token_of(key: str) -> str:
+    """The token of a routing key."""
+    return key[len(ROUTING_PREFIX) :]
 
 
 def routed(dem, what: str | tuple[str, ...], area=None, l_max: float = hydrology.L_MAX):
@@ -79,31 +195,33 @@ def routed(dem, what: str | tuple[str, ...], area=None, l_max: float = hydrology
     Ask for several products in one call: they come from one routing.
 
     The lazy result's chunks do not depend on the DEM's chunks in the task graph:
-    the first chunk asked for routes the whole DEM (reading it then) and keeps the
-    grid in a small cache keyed by the graph's token, and the other chunks are
-    slices of it. So an account summed band by band routes once, and the routing
-    does not run while the chunks of every other input are held in memory.
+    they slice the result of one routing task, which reads the DEM when it runs
+    (see the module notes for how it is kept once per account).
     """
     whats = (what,) if isinstance(what, str) else tuple(what)
     if isinstance(dem, xr.DataArray):
         size = cell_size(dem)
         data = dem.data if isinstance(dem.data, dsa.Array) else dsa.from_array(dem.data)
-        token = tokenize(data, whats, l_max, size)
-
-        def block(name, block_info=None):
-            loc = block_info[None]["array-location"]
-            with _LOCK:  # two threads asking at once must not both route the grid
-                if token not in _CACHE:
-                    full = np.asarray(data.compute(scheduler="synchronous"), dtype="float64")
-                    _CACHE[token] = _routed(full, size, whats, l_max)
-            return _CACHE[token][name][loc[0][0] : loc[0][1], loc[1][0] : loc[1][1]]
-
-        out = tuple(
-            dem.copy(
-                data=dsa.map_blocks(block, w, chunks=data.chunks, dtype="float64", name=f"routed-{w}-{token}")
-            ).rename(w)
-            for w in whats
-        )
+        token = tokenize(data, whats, l_max, size, uuid.uuid4().hex)
+        route = f"{ROUTING_PREFIX}{token}"
+        job = RoutingJob(token, data, size, whats, l_max)
+        # the grid kept under this token goes when no graph holds the job any more (a lazy result
+        # computed outside an account, which does not call forget)
+        weakref.finalize(job, forget, [token])
+        rows = np.cumsum((0, *data.chunks[0]))
+        cols = np.cumsum((0, *data.chunks[1]))
+        out = []
+        for w in whats:
+            name = f"routed-{w}-{token}"
+            tasks = {
+                (name, i, j): (_take, route, w, int(rows[i]), int(rows[i + 1]), int(cols[j]), int(cols[j + 1]))
+                for i in range(len(rows) - 1)
+                for j in range(len(cols) - 1)
+            }
+            graph = HighLevelGraph({route: {route: (_route, job)}, name: tasks}, {route: set(), name: {route}})
+            arr = dsa.Array(graph, name, chunks=data.chunks, dtype="float64")
+            out.append(dem.copy(data=arr).rename(w))
+        out = tuple(out)
     else:
         z = np.asarray(strip(dem, "m"), dtype="float64")
         products = _routed(z, float(np.sqrt(np.mean(strip(area, "m**2")))), whats, l_max)

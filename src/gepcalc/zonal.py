@@ -16,12 +16,60 @@ import rasterio
 import xarray as xr
 from flox.xarray import xarray_reduce
 
+from gepcalc import terrain
 from gepcalc.landscape import Landscape
-from gepcalc.terrain import clear_cache
 
 #: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
 #: of every input raster and added over 100 MB on 4000² accounts without making them faster
 GDAL_CACHE_MB = 64
+
+#: chunks summed at once (one band): a fixed number, so that memory is bounded by the chunk size
+#: whatever the raster's size (it was a quarter of the raster, issue 18); 4 chunks of 1024² pixels
+#: keep both cores busy and give the 4000² bands of before
+BAND_CHUNKS = 4
+
+
+def bands(chunks: tuple[tuple[int, ...], tuple[int, ...]], per_band: int = BAND_CHUNKS) -> list[tuple[slice, slice]]:
+    """Windows (rows, columns) of at most ``per_band`` chunks that tile the grid, row-major.
+
+    Whole chunk rows when a chunk row has at most ``per_band`` chunks (several rows per band),
+    else runs of ``per_band`` chunks along one chunk row.
+    """
+    rows = np.cumsum((0, *chunks[0]))
+    cols = np.cumsum((0, *chunks[1]))
+    n_rows, n_cols = len(rows) - 1, len(cols) - 1
+    per_band = max(1, int(per_band))
+    if n_cols <= per_band:
+        step = max(1, per_band // n_cols)
+        return [
+            (slice(int(rows[i]), int(rows[min(i + step, n_rows)])), slice(0, int(cols[-1])))
+            for i in range(0, n_rows, step)
+        ]
+    return [
+        (slice(int(rows[i]), int(rows[i + 1])), slice(int(cols[j]), int(cols[min(j + per_band, n_cols)])))
+        for i in range(n_rows)
+        for j in range(0, n_cols, per_band)
+    ]
+
+
+def active_client():
+    """The dask.distributed client that ``.compute()`` would use now, or None (threads, processes)."""
+    import dask.base
+
+    sched = dask.base.get_scheduler()
+    owner = getattr(sched, "__self__", None)
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is optional
+        return None
+    return owner if isinstance(owner, Client) else None
+
+
+def _gdal_cache_on_worker(mb: int) -> None:
+    """Set GDAL's block cache [MB] in a worker process (before its first read)."""
+    import os
+
+    os.environ["GDAL_CACHEMAX"] = str(int(mb))
 
 
 def on_grid(q, land: Landscape) -> xr.DataArray:
@@ -48,25 +96,36 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
     # or on nodata the code is 0, which is not an expected group and is left out.
     cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
     cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0).rename("cell")
-    # Sum one band of chunk rows at a time and add the bands: dask would otherwise compute the
-    # per-pixel inputs of every chunk before the reductions consume them, so memory grew with
+    # Sum one band of BAND_CHUNKS chunks at a time and add the bands: dask would otherwise compute
+    # the per-pixel inputs of every chunk before the reductions consume them, so memory grew with
     # the raster (2.8 GB for twelve services on 4000², docs/benchmarks.md); per band it is bounded.
-    rows = np.cumsum((0, *cell.chunks[0])) if cell.chunks else np.array([0, cell.sizes["y"]])
-    step = max(1, len(rows) // 4)
-    bands = [slice(int(rows[i]), int(rows[min(i + step, len(rows) - 1)])) for i in range(0, len(rows) - 1, step)]
+    windows = bands(cell.chunks) if cell.chunks else [(slice(None), slice(None))]
     total = None
     from gepcalc.progress import RichProgress
 
+    # Routing once per account: in this process the routing tasks keep their grid under their
+    # token until the end (terrain.forget); on a dask.distributed cluster they are computed first
+    # and held as futures, so that every band reuses them instead of routing again on a worker.
+    routing = terrain.routing_keys(ds)
+    client = active_client()
+    held = []
     bar = RichProgress("computing account") if progress else contextlib.nullcontext()
     try:
+        if client is not None:
+            client.run(_gdal_cache_on_worker, GDAL_CACHE_MB)
+            if routing:
+                from dask.delayed import Delayed
+
+                graph = ds.__dask_graph__()
+                held = client.compute([Delayed(k, graph) for k in routing])
         with bar, warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
             warnings.simplefilter("ignore", category=RuntimeWarning)
-            for band in bands:
+            for rows, cols in windows:
                 # No fill_value: flox would also write it over groups whose pixels are all NaN
                 # (flox 0.11), hiding missing inputs. Empty groups are zeroed below by their area.
                 part = xarray_reduce(
-                    ds.isel(y=band),
-                    cell.isel(y=band),
+                    ds.isel(y=rows, x=cols),
+                    cell.isel(y=rows, x=cols),
                     func="sum",
                     skipna=False,  # a NaN must surface as an error, not vanish from the sum
                     expected_groups=np.arange(1, n_reg * n_eco + 1),
@@ -76,7 +135,8 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
                 part = part.where(part["__area__"].fillna(0.0) > 0, 0.0)
                 total = part if total is None else total + part
     finally:
-        clear_cache()
+        del held
+        terrain.forget([terrain.token_of(k) for k in routing])
     out = total.assign_coords(
         region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
     )

@@ -1,0 +1,141 @@
+"""Tiled flow routing (gepcalc.tiles) equals the whole-grid routing, and both equal InVEST's (issue 18).
+
+* Golden fixture (tests/data/routing_golden/, made by its regenerate.py with natcap.invest 3.20.2 /
+  pygeoprocessing 2.4.11): a 96 × 96 clip of InVEST's Willamette sample DEM with pits and a flat
+  carved in; InVEST's own ``fill_pits`` and ``flow_accumulation_mfd`` are asserted exactly.
+* Synthetic DEMs with pits, flats, nodata holes and edge nodata, at tile sizes from 1 cell (smaller
+  than every pit and flat) up to larger than the grid: filled DEM, slope and accumulation equal
+  the whole-grid kernels bit for bit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+import gepcalc as gep
+from conftest import write_raster
+from gepcalc import routing, terrain, tiles
+
+GOLDEN = Path(__file__).parent / "data" / "routing_golden"
+
+
+def _read(name: str) -> tuple[np.ndarray, float | None]:
+    with rasterio.open(GOLDEN / name) as src:
+        return src.read(1).astype("float64"), src.nodata
+
+
+def _same(a, b) -> bool:
+    return bool(np.array_equal(a, b, equal_nan=True))
+
+
+# --------------------------------------------------------------------------- by hand
+
+
+def test_tiled_by_hand_column_and_pit():
+    # one column falling south: cell i receives everything above it -> accumulation 1, 2, ..., 6
+    col = np.arange(6, 0, -1, dtype=float)[:, None] * 10.0
+    for tile in (1, 2, 4):
+        t = tiles.tiled_terrain(col, 30.0, tile=tile)
+        np.testing.assert_array_equal(t.accumulation[:, 0], [1, 2, 3, 4, 5, 6])
+    # a 3 × 3 bowl with a 1 m centre; every rim cell is on the raster edge, so drains out, the lowest
+    # being the 3 m corner: the centre fills to 3 m, the rim stays. With 1-cell tiles the pit is a tile.
+    bowl = np.array([[5.0, 5.0, 5.0], [5.0, 1.0, 5.0], [5.0, 5.0, 3.0]])
+    expected = bowl.copy()
+    expected[1, 1] = 3.0
+    for tile in (1, 2, 3):
+        np.testing.assert_array_equal(tiles.tiled_terrain(bowl, 30.0, tile=tile).filled, expected)
+
+
+# --------------------------------------------------------------------------- golden (InVEST)
+
+
+def test_golden_whole_grid_and_tiled_equal_invest():
+    dem, nodata = _read("dem.tif")
+    filled, _ = _read("filled.tif")
+    acc, _ = _read("accumulation_mfd.tif")
+    data = dem != nodata
+    assert int(np.sum(filled[data] > dem[data])) == 95  # cells InVEST raised (the carved pits)
+    whole = routing.terrain(dem, 30.0, nodata=nodata)
+    assert _same(whole.filled[data], filled[data])
+    assert _same(whole.accumulation[data], acc[data])
+    for tile in (7, 16, 40, 200):
+        t = tiles.tiled_terrain(dem, 30.0, nodata=nodata, tile=tile)
+        assert _same(t.filled[data], filled[data]), tile
+        assert _same(t.accumulation[data], acc[data]), tile
+        assert _same(t.slope, whole.slope), tile
+
+
+# --------------------------------------------------------------------------- synthetic
+
+
+def _synthetic(n: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:n, 0:n]
+    z = (n - yy) * 0.5 + 3.0 * np.sin(xx / 4.0) + np.round(rng.random((n, n)) * 3.0)  # rounding: many flats
+    z[n // 3 : n // 3 + 6, n // 2 - 3 : n // 2 + 4] -= 30.0  # a pit of 6 × 7 cells, across tile borders
+    z[5:9, 5:25] = 10.0  # a plateau across tile borders
+    z[n // 2, 3] = z[n // 2 + 1, 4] = -9999.0  # an interior nodata hole (routed through)
+    z[-3:, -5:] = -9999.0  # nodata on the edge (an outlet)
+    return z
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("tile", [1, 3, 8, 13, 64])
+def test_tiled_equals_whole_grid_on_synthetic_dems(seed, tile):
+    z = _synthetic(41, seed)
+    for holes in (False, True):
+        whole = routing.terrain(z, 30.0, nodata=-9999.0, values_in_holes=holes)
+        t = tiles.tiled_terrain(z, 30.0, nodata=-9999.0, tile=tile, values_in_holes=holes)
+        assert _same(t.filled, whole.filled)
+        assert _same(t.slope, whole.slope)
+        assert _same(t.accumulation, whole.accumulation)
+
+
+def test_tiled_lake_floor_larger_than_many_tiles():
+    # a bowl with a 30 × 30 flat floor, drained through a filled lake: one flat across 16 tiles of 8
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:70, 0:70]
+    z = np.hypot(yy - 35.0, xx - 35.0) * 0.2 + rng.random((70, 70)) * 0.1
+    z[20:50, 20:50] = 0.0
+    whole = routing.terrain(z, 30.0)
+    t = tiles.tiled_terrain(z, 30.0, tile=8)
+    assert _same(t.filled, whole.filled) and _same(t.accumulation, whole.accumulation)
+    # the filled bowl spills at its lowest rim cell, on the raster edge, which all 4900 cells pass
+    # (MFD conserves the water: 70 × 70 cells of 1 reach the one outlet, to float rounding)
+    assert np.nanmax(t.accumulation) == pytest.approx(70 * 70, rel=1e-12)
+
+
+# --------------------------------------------------------------------------- account invariance
+
+
+def test_account_does_not_depend_on_chunk_or_tile_size(tmp_path, monkeypatch):
+    z = _synthetic(48, 2).astype("float32")
+    codes = np.where(np.random.default_rng(2).random(z.shape) < 0.6, 2, 10).astype("uint8")
+    codes[-3:, -5:] = 255  # no land cover where the DEM's edge nodata is
+    lc = write_raster(tmp_path / "lc.tif", codes, nodata=255)
+    dem = write_raster(tmp_path / "dem.tif", z, nodata=-9999.0)
+    inputs = {
+        "dem": {"raster": str(dem), "unit": "m"},
+        "erosivity": "2000 MJ*mm/ha/hr/yr",
+        "erodibility": "0.03 t*ha*hr/ha/MJ/mm",
+        "cover_factor": {"unit": "", "values": {"forest": 0.006, "grassland": 0.04}},
+        "soil_bulk_density": "1.125 t/m**3",
+        "dredging_cost": "12.6 CNY/m**3",
+    }
+
+    def soil(chunks):
+        return gep.account(lc, services=["soil_retention"], inputs=inputs, chunks=chunks).data["quantity"].values
+
+    q = [soil(c) for c in (8, 16, 48)]
+    # sums added band by band in another order: equal to float rounding
+    np.testing.assert_allclose(q[0], q[2], rtol=1e-12)
+    np.testing.assert_allclose(q[1], q[2], rtol=1e-12)
+    assert np.nansum(q[2]) > 0
+    # the account's routing tiled (tiles of 5 and 16 cells) or whole-grid: the same bits
+    for tile in (5, 16, None):
+        monkeypatch.setattr(terrain, "TILE", tile)
+        assert _same(soil(16), q[1]), tile
