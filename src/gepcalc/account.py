@@ -33,7 +33,7 @@ from gepcalc.errors import (
     MissingInputError,
     NodataError,
 )
-from gepcalc.io import Chunks
+from gepcalc.io import Chunks, atomic, naming_unreadable
 from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
 from gepcalc.lines import (
     UNALLOCATED,
@@ -62,7 +62,7 @@ from gepcalc.pricing import (
     source_notes,
 )
 from gepcalc.profiles import Profile, load_profile
-from gepcalc.resolve import arguments
+from gepcalc.resolve import arguments, check_input_names
 from gepcalc.rules import apply_rules
 from gepcalc.services.base import CATEGORY_NAMES, Service, check_service
 from gepcalc.tables import CoefficientTable, load_table
@@ -136,6 +136,8 @@ class Account:
             if not_computed is not None
             else pd.DataFrame(columns=NOT_COMPUTED_COLUMNS)
         )
+        #: Monte Carlo draws (:class:`gepcalc.uncertainty.AccountUncertainty`) when computed with ``uncertainty=N``
+        self.uncertainty = None
 
     def __repr__(self) -> str:
         gep = self.gep("亿元")
@@ -202,6 +204,8 @@ class Account:
             df = df.loc[:, ~df.columns.duplicated()]
         total = df[col].sum()
         df["share"] = df[col] / total if total else np.nan
+        if self.uncertainty is not None:  # mean, P05, P95 of the draws (gepcalc.uncertainty)
+            df = self.uncertainty.add_columns(df, keep_dims, col, unit)
         return df
 
     def total(self, unit: str = "亿元") -> pd.DataFrame:
@@ -221,6 +225,8 @@ class Account:
                 }
             ]
         )
+        if self.uncertainty is not None:
+            total = self.uncertainty.add_columns(total, [], col, unit)
         return pd.concat([df, total], ignore_index=True)
 
     def table(self, value_unit: str = "CNY") -> pd.DataFrame:
@@ -251,6 +257,9 @@ class Account:
         df["price_year"] = ds.attrs.get("price_year")
         df["profile"] = ds.attrs.get("profile", "")
         df["status"] = COMPUTED
+        columns = TIDY_COLUMNS
+        if self.uncertainty is not None:  # value_p05, value_p95 after value (gepcalc.uncertainty)
+            df, columns = self.uncertainty.tidy(df, self._value_factor(value_unit), TIDY_COLUMNS)
         if len(self.not_computed):
             missing = [
                 {
@@ -274,8 +283,8 @@ class Account:
                 for year in ds["year"].values
                 for r in self.not_computed.itertuples()
             ]
-            df = pd.concat([df[TIDY_COLUMNS], pd.DataFrame(missing, columns=TIDY_COLUMNS)], ignore_index=True)
-        return df[TIDY_COLUMNS].reset_index(drop=True)
+            df = pd.concat([df[columns], pd.DataFrame(missing, columns=TIDY_COLUMNS)], ignore_index=True)
+        return df[columns].reset_index(drop=True)
 
     def summary(self, unit: str = "亿元") -> pd.DataFrame:
         """One row per service and item: names (中文/English), quantity with unit, value and share.
@@ -321,8 +330,8 @@ class Account:
     def to_csv(self, path: str | Path, value_unit: str = "CNY") -> Path:
         """Write the tidy table as UTF-8 CSV with a BOM (so Excel shows Chinese correctly)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.table(value_unit).to_csv(path, index=False, encoding="utf-8-sig")
+        with atomic(path) as tmp:
+            self.table(value_unit).to_csv(tmp, index=False, encoding="utf-8-sig")
         return path
 
     def to_excel(self, path: str | Path, value_unit: str = "万元") -> Path:
@@ -330,6 +339,22 @@ class Account:
         from gepcalc.export import write_excel
 
         return write_excel(self, Path(path), value_unit)
+
+    def to_seea(self, closing: Account | None = None, **kwargs):
+        """SEEA EA tables of this account (the opening one) and ``closing``: :func:`gepcalc.seea.seea`."""
+        from gepcalc.seea import seea
+
+        return seea(self, closing, **kwargs)
+
+    def to_html(self, path: str | Path, unit: str = "亿元", **map_args) -> Path:
+        """Write the county report (:func:`gepcalc.report.write_html`): totals, charts, value map, sources.
+
+        ``map_args``: ``landcover``, ``regions``, ``region_field`` … as given to :func:`account`, for the
+        value map (default: the land cover recorded in the account, no outline).
+        """
+        from gepcalc.report import write_html
+
+        return write_html(self, Path(path), unit, **map_args)
 
 
 def _unit_labels(ds: xr.Dataset, df: pd.DataFrame, per_item: bool) -> list[str]:
@@ -371,6 +396,7 @@ def concat(accounts: Iterable[Account]) -> Account:
 # -- building ---------------------------------------------------------------------------------
 
 
+@naming_unreadable
 def account(
     landcover=None,
     regions=None,
@@ -399,6 +425,8 @@ def account(
     progress: bool = False,
     missing: str = "error",
     areas: Mapping[str, Mapping[str, Any]] | None = None,
+    uncertainty: int | None = None,
+    seed: int | None = None,
     _parts: dict | None = None,
 ) -> Account:
     """Compute a GEP account.
@@ -498,6 +526,10 @@ def account(
         (a precipitation or NPP raster).  A type with no pixel in the region (nothing to scale),
         a region or type not in the account and a value that is not an area are refused.
         Services given by lines are not scaled (their quantities are reported).
+    uncertainty, seed
+        Number of Monte Carlo draws over the coefficients that declare a range (``X_low``/``X_high``)
+        and their seed (None = 0): every view then shows the mean and the 90 % interval
+        (``value_p05``, ``value_p95``), see :mod:`gepcalc.uncertainty` (``docs/uncertainty.md``).
     _parts
         For gepcalc's own callers (projects): a dict filled with what the account was
         computed from (``land``, ``tables``, ``classes``, ``items``, ``inputs``, ``from_lines``).
@@ -555,6 +587,7 @@ def account(
     all_lines = _all_lines(generic, stats, by_id, loaded)
     valued = value_lines(all_lines, by_id, loaded, outside=prof.outside, provisioning=prof.provisioning)
     inputs = dict(inputs or {})
+    notes += check_input_names(inputs, classes_cls, registry.all_methods())
     counted_types = _counted_types(prof, ecosystems or {}, by_id, inputs)
     notes.extend(note for _, note in counted_types.values())
     if landcover is None and raster_cls:
@@ -677,6 +710,10 @@ def account(
     refuse_unrepriced(sources, unrepriced, valued.lines)
     notes += source_notes(sources, loaded, repriced, price_year, price_index, price_regions, chosen)
     notes += _outside_notes(valued, prof)
+    if "warning" in sources:  # inputs outside their usual range (gepcalc.plausible)
+        notes += list(dict.fromkeys(sources["warning"].dropna()))
+    if uncertainty and _parts is None:
+        _parts = {}
     if _parts is not None:
         items_all = {
             sid: tuple(str(i) for i in r["item"].values) if "item" in r.dims else () for sid, r in result.items()
@@ -691,7 +728,7 @@ def account(
         )
     lines_table = provenance(valued)
     notes += line_price_notes(lines_table, repriced)
-    return Account(
+    acct = Account(
         data,
         sources,
         notes,
@@ -699,6 +736,11 @@ def account(
         adjustments=adjustments,
         not_computed=pd.DataFrame(listed or [], columns=NOT_COMPUTED_COLUMNS),
     )
+    if uncertainty:  # Monte Carlo over the declared ranges (no raster work per draw where linear)
+        from gepcalc.uncertainty import attach
+
+        attach(acct, {**_parts, "profile": prof, "corrections": corrections, "overrides": overrides}, uncertainty, seed)
+    return acct
 
 
 def _nc_row(cls, reason: str, item: str = "") -> dict:
@@ -1174,11 +1216,8 @@ def _refuse_nan(sums, land: Landscape, service_ids: list[str], gaps: dict, by_id
                 hints.append(f"give it as inputs={{'{sid}.{name}': {{{per}}}}} or fill the table")
         lacking = lacking + hints
         where = [f"{r}/{e}" for r, e in zip(regions, ecos, strict=True)]
-        why = (
-            "; ".join(lacking)
-            if lacking
-            else ("an input raster has nodata (or NaN) where the land cover has data; fill or mask it")
-        )
+        rasters = [v for (s, k), v in gaps.items() if s == sid and isinstance(k, tuple)]  # gepcalc.resolve
+        why = "; ".join(lacking or rasters) or "an input raster has nodata (or NaN) where the land cover has data"
         raise NodataError(
             f"service {sid!r} has missing values in region/ecosystem {', '.join(where[:6])}"
             f"{' …' if len(where) > 6 else ''} of {land.source}: {why}"
@@ -1261,6 +1300,9 @@ def _assemble(
         ecos.append(UNALLOCATED)
 
     def full(d):
+        # scalar coordinates (rioxarray's `spatial_ref` on raster services, none on lines) would make
+        # xr.concat refuse the mix of two or more raster services with lines: none is part of an account
+        d = d.drop_vars([c for c in d.coords if c not in d.dims and d[c].ndim == 0])
         return _with_item(d).reindex(ecosystem=ecos, fill_value=0.0)
 
     # Items differ between services: the union is the `item` dim, NaN where a service lacks an item.

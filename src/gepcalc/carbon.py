@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from flox.xarray import xarray_reduce
 
-from gepcalc.io import Chunks
+from gepcalc.io import Chunks, read_csv
 from gepcalc.landscape import Landscape, build_landscape, check_classes, map_codes
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import factor
@@ -55,7 +55,7 @@ def _pools_table(pools: str | Path | CoefficientTable) -> CoefficientTable:
     path = Path(pools)
     if path.with_suffix(".toml").is_file():
         return load_table(path)
-    head = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+    head = read_csv(path, "carbon pools table", nrows=0).columns
     meta = {**INVEST_POOLS_META, "default_source": "invest"}
     meta["columns"] = {k: v for k, v in INVEST_POOLS_META["columns"].items() if k in head}
     return load_table(path, meta=meta)

@@ -42,7 +42,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gepcalc.errors import ConfigError
+from gepcalc.errors import ConfigError, unknown_keys
 from gepcalc.io import read_toml
 
 ACCOUNT_KEYS = {
@@ -144,13 +144,11 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     path = Path(path).resolve()
     raw = read_toml(path, "account config", ConfigError)
     base = path.parent
-    unknown = set(raw) - SECTIONS
-    if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {sorted(unknown)}; expected {sorted(SECTIONS)}")
+    if problem := unknown_keys(raw, SECTIONS, str(path), "the file's sections"):
+        raise problem
     acc = dict(raw.get("account", {}))
-    bad = set(acc) - ACCOUNT_KEYS
-    if bad:
-        raise ConfigError(f"{path}: unknown key(s) {sorted(bad)} in [account]; expected {sorted(ACCOUNT_KEYS)}")
+    if problem := unknown_keys(acc, ACCOUNT_KEYS, str(path), "[account]"):
+        raise problem
     if "landcover" not in acc and "lines" not in acc and "statistics" not in raw:
         raise ConfigError(
             f'{path}: [account] needs `landcover = "FILE"` (the land-cover raster), or `lines = [...]` / a '
@@ -193,6 +191,8 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     kwargs["tables"] = {k: (rel(v) if Path(v).suffix in (".csv", ".toml") else v) for k, v in tables.items()}
     kwargs["overrides"] = parse_overrides(raw.get("overrides", {}), where=str(path))
     output = dict(raw.get("output", {}))
+    if problem := unknown_keys(output, ("dir", "csv", "xlsx"), str(path), "[output]"):
+        raise problem
     for k in ("dir", "csv", "xlsx"):
         if k in output:
             output[k] = rel(output[k])

@@ -8,6 +8,9 @@ Messages name the culprit (file, layer, class, column) and what was expected.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class GepcalcError(Exception):
     """Base class of every error raised by gepcalc."""
@@ -34,6 +37,10 @@ class MissingCRSError(GepcalcError, ValueError):
 
 class GridMismatchError(GepcalcError, ValueError):
     """Two rasters that must share a grid (CRS, shape, transform) do not."""
+
+
+class ImplausibleInputError(GepcalcError, ValueError):
+    """An input outside its physically possible range (negative rainfall, a share above 1)."""
 
 
 class NodataError(GepcalcError, ValueError):
@@ -84,3 +91,35 @@ class CoefficientTableError(GepcalcError, ExceptionGroup):
 
     def derive(self, excs):  # keep the class on .split()/.subgroup()
         return CoefficientTableError(self.message, list(excs))
+
+
+def did_you_mean(name: object, known: Iterable[object], *, listed: int = 15) -> str:
+    """``"; did you mean 'forest'?"`` for the closest of ``known`` (difflib), else ``"; known: a, b, …"``.
+
+    Appended to a message about an unknown key, row, column or input name.
+    """
+    names = [str(k) for k in known]
+    near = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    if near:
+        return f"; did you mean {near[0]!r}?"
+    return f"; known: {', '.join(names[:listed])}{' …' if len(names) > listed else ''}"
+
+
+def unknown_keys(
+    keys: Iterable[object], allowed: Iterable[object], where: str, section: str = ""
+) -> ConfigError | None:
+    """A ConfigError naming every key of ``keys`` not in ``allowed``, with the closest allowed key of each.
+
+    ``"{where}: unknown key(s) ['landcovr'] in [account] (did you mean 'landcover'?); expected [...]"``.
+    """
+    allowed = sorted(map(str, allowed))
+    bad = sorted(str(k) for k in keys if str(k) not in allowed)
+    if not bad:
+        return None
+    near = {k: difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in bad}
+    hints = ", ".join(f"{k!r} → {m[0]!r}" for k, m in near.items() if m)
+    return ConfigError(
+        f"{where}: unknown key(s) {bad}{' in ' + section if section else ''}"
+        + (f" (did you mean {hints}?)" if hints else "")
+        + f"; expected {allowed}"
+    )

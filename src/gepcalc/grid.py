@@ -135,3 +135,20 @@ def _refuse_overlaps(regions: gpd.GeoDataFrame) -> None:
                 f"({shared / min(gi.area, gj.area):.2%} of the smaller); region totals would count "
                 "those pixels twice. Make the polygons disjoint."
             )
+
+
+def outside_shares(regions: gpd.GeoDataFrame, like: xr.DataArray) -> dict[str, float]:
+    """Share of each region's area [1] that lies outside the raster's extent (only regions with some).
+
+    Computed on the polygons in the raster's CRS against the raster's bounding box, so it
+    costs nothing per pixel.  On a longitude/latitude grid the shares are of areas in degrees²,
+    close enough for a note (geopandas' warning about that is silenced here).
+    """
+    regions = regions.to_crs(like.rio.crs) if regions.crs != like.rio.crs else regions
+    extent = _box(*like.rio.bounds())
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Geometry is in a geographic CRS", UserWarning)
+        area = regions.geometry.area
+        inside = regions.geometry.intersection(extent).area
+    share = 1 - inside / area.where(area > 0)
+    return {r: float(s) for r, s in zip(regions["region"], share, strict=True) if s > 1e-9}

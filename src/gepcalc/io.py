@@ -6,15 +6,23 @@ never read files.  Input files are opened read-only and never modified.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import io
+import os
+import secrets
 import tomllib
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import rasterio
 import rioxarray
+import shapely
 import xarray as xr
 
 from gepcalc.errors import GridMismatchError, InputFileError, MissingCRSError, RegionError
@@ -88,6 +96,8 @@ def open_raster(source: str | Path | xr.DataArray, *, name: str = "raster", chun
     else:
         path = Path(source)
         label = str(path)
+        if path.is_dir():
+            raise InputFileError(f"{name} raster {path} is a folder, not a raster file; give the file inside it")
         if not path.is_file():
             raise InputFileError(f"{name} raster {path} does not exist")
         try:
@@ -185,18 +195,39 @@ def read_regions(
         field = next((c for c in ("name", "NAME", "region", "adcode") if c in gdf.columns), None)
     if field is not None and field not in gdf.columns:
         raise RegionError(f"regions {label} have no column {field!r}; columns are {', '.join(map(str, gdf.columns))}")
-    names = gdf[field].astype(str) if field else gdf.index.astype(str)
+    if field:
+        blank = gdf[field].isna() | gdf[field].astype(str).str.strip().isin(["", "nan", "None"])
+        if blank.any():
+            raise RegionError(
+                f"regions {label}: rows {[int(i) for i in np.flatnonzero(blank.to_numpy())][:10]} (0-based) have no "
+                f"name in column {field!r}; every region needs one (it labels the account's rows)"
+            )
+    names = gdf[field].astype(str).str.strip() if field else gdf.index.astype(str)
     if names.duplicated().any():
         raise RegionError(
             f"regions {label}: names in column {field!r} repeat: {sorted(set(names[names.duplicated()]))}"
         )
+    invalid = ~gdf.geometry.is_valid
+    notes = []
+    if invalid.any():
+        reasons = shapely.is_valid_reason(gdf.geometry[invalid].to_numpy())
+        notes.append(
+            f"regions {label}: invalid geometr{'ies' if invalid.sum() > 1 else 'y'} of "
+            + ", ".join(f"{n!r} ({r})" for n, r in zip(names[invalid], reasons, strict=True))
+            + " repaired with shapely.make_valid; check the polygons"
+        )
     out = gpd.GeoDataFrame({"region": list(names)}, geometry=list(gdf.geometry.make_valid()), crs=gdf.crs)
-    out.attrs["source"] = label
+    out.attrs.update(source=label, notes=notes)
     return out
 
 
 def raster_from_input(value: Any, *, name: str, like: xr.DataArray, chunks: Chunks = True) -> xr.DataArray:
-    """Open ``value`` (path or DataArray) as a raster on the grid of ``like``; nodata → NaN."""
+    """Open ``value`` (path or DataArray) as a raster on the grid of ``like``, read as the file means it.
+
+    The file's nodata becomes NaN, then its scale factor and offset are applied
+    (``value = stored × scale + offset``, GDAL's convention), so a precipitation stored as
+    tenths of a millimetre with scale 0.1 is read in millimetres.
+    """
     da = open_raster(value, name=name, chunks=chunks)
     check_same_grid(like, da)
     da = da.chunk(like.chunks and dict(zip(like.dims, like.chunks, strict=True)))
@@ -204,5 +235,124 @@ def raster_from_input(value: Any, *, name: str, like: xr.DataArray, chunks: Chun
     out = da.astype("float64")
     if nodata is not None and not np.isnan(nodata):
         out = out.where(da != nodata)
-    out.attrs.update(da.attrs)
+    scale, offset = float(da.attrs.get("scale_factor", 1.0)), float(da.attrs.get("add_offset", 0.0))
+    if scale != 1.0 or offset != 0.0:
+        out = out * scale + offset
+    out.attrs.update({k: v for k, v in da.attrs.items() if k not in ("scale_factor", "add_offset")})
+    if scale != 1.0 or offset != 0.0:
+        out.attrs["scaled"] = f"stored × {scale:g} + {offset:g}"
     return out
+
+
+#: encodings tried in order: UTF-8 (with or without BOM), then GB18030, the superset of GBK and
+#: GB2312 that Excel writes on Chinese Windows ("CSV (逗号分隔)")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def read_csv(path: str | Path, what: str, **kwargs) -> pd.DataFrame:
+    """Read a CSV written by a person: UTF-8 with or without BOM, or GBK/GB18030.
+
+    The first encoding that decodes the whole file wins (a GBK file is almost never valid
+    UTF-8: its two-byte characters break UTF-8's continuation rules).  ``kwargs`` go to
+    :func:`pandas.read_csv`.
+
+    Raises
+    ------
+    InputFileError
+        The file is missing, a folder, decodes in none of :data:`CSV_ENCODINGS`, or is not CSV.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"{what} {path} is a folder, not a CSV file")
+    if not path.is_file():
+        raise InputFileError(f"{what} {path} does not exist")
+    raw = path.read_bytes()
+    for enc in CSV_ENCODINGS:
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        try:
+            return pd.read_csv(io.StringIO(text), **kwargs)
+        except Exception as exc:
+            raise InputFileError(f"{what} {path} cannot be read as CSV ({enc}): {exc}") from None
+    raise InputFileError(
+        f"{what} {path} is neither UTF-8 nor GBK/GB18030 text; save it as 'CSV UTF-8' (Excel: 另存为 → CSV UTF-8)"
+    )
+
+
+def naming_unreadable(func):
+    """Decorator: a raster block that fails to decode during the computation becomes an InputFileError.
+
+    GDAL reports a truncated or corrupt file only when dask reads the broken block, deep in
+    the computation, as ``RasterioIOError: Read failed``; the file's name is in the chained
+    GDAL errors, which this gathers into one message.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except rasterio.errors.RasterioIOError as exc:
+            seen, cause = [], exc
+            while cause is not None:
+                text = str(cause)
+                if text not in seen and "See previous exception" not in text:
+                    seen.append(text)
+                cause = cause.__cause__ or cause.__context__
+            raise InputFileError(
+                f"a raster could not be read while computing: {'; '.join(seen) or exc}. The file is truncated or "
+                "corrupt: copy or export it again (check it with `gdalinfo -checksum FILE`)"
+            ) from None
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def atomic(path: str | Path) -> Iterator[Path]:
+    """Write a file all or nothing: yield a temporary path beside ``path``, rename it into place on success.
+
+    The temporary file is in the same folder (so the rename is atomic on one file system), keeps
+    the suffix (writers that choose a format by it still work) and is hidden
+    (``.account.xlsx.<random>.part.xlsx``).  If the writer fails or is interrupted (an exception,
+    Ctrl-C) the temporary file is removed and an earlier file at ``path`` is left as it was; a
+    killed process leaves only the hidden ``.part`` file, never a partial file under the final name.
+
+    Examples
+    --------
+    >>> with atomic(folder / "account.csv") as tmp:  # doctest: +SKIP
+    ...     df.to_csv(tmp)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:  # like tempfile.mkstemp, but with the umask's permissions (mkstemp's 0600 would survive the rename)
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part{path.suffix}"
+        try:
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            break
+        except FileExistsError:
+            continue
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:  # the data on disk before the name points at it
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text all or nothing (:func:`atomic`); returns the path."""
+    path = Path(path)
+    with atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write bytes all or nothing (:func:`atomic`); returns the path."""
+    path = Path(path)
+    with atomic(path) as tmp:
+        tmp.write_bytes(data)
+    return path

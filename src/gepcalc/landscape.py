@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from gepcalc.errors import InputFileError, RegionError, UnmappedClassError
-from gepcalc.grid import cell_area, rasterize_regions
+from gepcalc.errors import InputFileError, NodataError, RegionError, UnmappedClassError
+from gepcalc.grid import cell_area, outside_shares, rasterize_regions
 from gepcalc.io import Chunks, open_raster, read_regions
 from gepcalc.tables import CoefficientTable, load_table
 
@@ -129,24 +129,34 @@ def check_classes(
         )
 
 
+def _lookup(block: np.ndarray, keys: np.ndarray, values: np.ndarray, fill, out_dtype) -> np.ndarray:
+    """``values[i]`` where ``block == keys[i]`` (sorted ``keys``), else ``fill``; one chunk."""
+    if block.dtype in (np.uint8, np.uint16):  # direct look-up table: one gather instead of a binary search
+        lut = np.full(np.iinfo(block.dtype).max + 1, fill, dtype=out_dtype)
+        ok = (keys >= 0) & (keys <= np.iinfo(block.dtype).max)
+        lut[keys[ok].astype("int64")] = values[ok]
+        return lut[block]
+    idx = np.clip(np.searchsorted(keys, block), 0, len(keys) - 1)
+    hit = keys[idx] == block
+    return np.where(hit, values[idx], fill)
+
+
 def map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) -> xr.DataArray:
-    """Map integer codes to ``values`` through sorted ``keys`` (unknown → ``fill``), lazily."""
+    """Map integer codes to ``values`` through sorted ``keys`` (unknown → ``fill``), lazily.
+
+    The chunk function is a module-level function with its tables as arguments (no closure),
+    so the graph pickles to dask.distributed workers and tokenizes the same every time.
+    """
     keys = np.asarray(keys)
     values = np.asarray(values)
-
     out_dtype = np.result_type(values, np.asarray(fill))
-
-    def f(block):
-        if block.dtype in (np.uint8, np.uint16):  # direct look-up table: one gather instead of a binary search
-            lut = np.full(np.iinfo(block.dtype).max + 1, fill, dtype=out_dtype)
-            ok = (keys >= 0) & (keys <= np.iinfo(block.dtype).max)
-            lut[keys[ok].astype("int64")] = values[ok]
-            return lut[block]
-        idx = np.clip(np.searchsorted(keys, block), 0, len(keys) - 1)
-        hit = keys[idx] == block
-        return np.where(hit, values[idx], fill)
-
-    return xr.apply_ufunc(f, codes, dask="parallelized", output_dtypes=[out_dtype])
+    return xr.apply_ufunc(
+        _lookup,
+        codes,
+        kwargs={"keys": keys, "values": values, "fill": fill, "out_dtype": out_dtype},
+        dask="parallelized",
+        output_dtypes=[out_dtype],
+    )
 
 
 def ecosystem_codes(lc: xr.DataArray, mapping: CoefficientTable, eco_ids: list[str]) -> xr.DataArray:
@@ -200,6 +210,14 @@ def build_landscape(
         names = [name]
     else:
         gdf = read_regions(regions, field=region_field)
+        outside = outside_shares(gdf, lc)
+        off = [r for r, share in outside.items() if share > 1 - 1e-9]
+        if off:
+            raise RegionError(
+                f"regions {off} of {gdf.attrs['source']} lie wholly outside, and cover no pixel of, the land-cover "
+                f"raster {lc.attrs['source']} (bounds {tuple(round(b, 6) for b in lc.rio.bounds())} in {lc.rio.crs}); "
+                "clip the regions or give a raster that covers them"
+            )
         region = rasterize_regions(gdf, lc)
         names = list(gdf["region"])
 
@@ -210,6 +228,11 @@ def build_landscape(
             f"{lc.attrs['source']}; check that both are the same place (CRS, extent)"
         )
     nodata_px = int(counts.get(nodata, 0)) if nodata is not None else 0
+    if nodata_px == counts.sum():
+        raise NodataError(
+            f"land cover raster {lc.attrs['source']} is nodata ({nodata}) on all {nodata_px:,} pixels inside the "
+            "regions; there is nothing to account (check the file, its nodata value and the regions)"
+        )
     if mapping is None:  # no ecosystem mapping: every valid pixel is of one type, "all"
         eco_ids = ["all"]
         ecosystem = xr.ones_like(lc, dtype="uint8")
@@ -227,7 +250,12 @@ def build_landscape(
         ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
     ecosystem.name = "ecosystem"
 
-    notes = []
+    notes = list(gdf.attrs.get("notes", [])) if regions is not None else []
+    notes += [
+        f"region {r!r}: {share:.1%} of its area lies outside the land-cover raster {lc.attrs['source']}; "
+        "its account covers the part inside only"
+        for r, share in (outside.items() if regions is not None else ())
+    ]
     if nodata_px:
         notes.append(f"{nodata_px:,} nodata pixels of {lc.attrs['source']} inside the regions were left out")
     return Landscape(

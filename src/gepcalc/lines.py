@@ -37,6 +37,7 @@ import pint
 import xarray as xr
 
 from gepcalc.errors import InputFileError, LineError
+from gepcalc.io import read_csv
 from gepcalc.tables import _HEADER_UNIT, CoefficientTable
 from gepcalc.units import Q_, VALUE_UNIT, normalise_unit, parse_unit, ureg
 
@@ -140,7 +141,9 @@ def read_frame(src) -> tuple[pd.DataFrame, str]:
         if path.suffix.lower() in (".xlsx", ".xls"):
             df = pd.read_excel(path, dtype=str)
         else:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
+            df = read_csv(path, "lines file", dtype=str, keep_default_na=False, skipinitialspace=True)
+    except InputFileError:
+        raise
     except Exception as exc:
         raise InputFileError(f"{path}: cannot read the lines as CSV or Excel: {exc}") from None
     return df, where

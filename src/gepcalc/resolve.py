@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ import numpy as np
 import pint
 import xarray as xr
 
-from gepcalc.errors import MissingInputError, UnitError, UnmappedClassError
+from gepcalc.errors import ConfigError, MissingInputError, UnitError, UnmappedClassError
 from gepcalc.io import raster_from_input
 from gepcalc.landscape import Landscape, check_classes, map_codes
+from gepcalc.plausible import check_raster, check_values
 from gepcalc.services.base import (
     Param,
     Resolved,
@@ -31,7 +33,7 @@ from gepcalc.services.base import (
     per_ecosystem_values,
 )
 from gepcalc.tables import CoefficientTable
-from gepcalc.units import carbon_basis, convert_array, magnitude_in, to_quantity
+from gepcalc.units import carbon_basis, convert_array, magnitude_in, parse_unit, to_quantity
 
 
 def user_value(inputs: Mapping[str, Any], service_id: str, name: str) -> Any:
@@ -72,7 +74,10 @@ def resolve(
         _allow(p, "scalar", where)
         q = to_quantity(given, where=where) if isinstance(given, str) else given
         extra = _carbon_conversion(p, str(getattr(q, "units", "")), where)
-        return Resolved(magnitude_in(given, p.unit, where=where), [_origin(p, "user input", str(given), **extra)])
+        bare = "dimensionless" if parse_unit(p.unit).dimensionless else None  # a share may be a plain number
+        value = magnitude_in(given, p.unit, where=where, default_unit=bare)
+        warn = check_values(p.name, value, p.unit, f"{where} ({given})")
+        return Resolved(value, [_origin(p, "user input", str(given), **extra, **_warning(warn))])
     if isinstance(given, Mapping) and "landcover" in given:
         _allow(p, "per_ecosystem", where)
         return _on_other_landcover(p, service_id, given, tables, land, pixels, where)
@@ -88,9 +93,11 @@ def resolve(
         quantities = {k: (v if not isinstance(v, int | float) else f"{v} {unit}") for k, v in values.items()}
         lut = per_ecosystem_values(quantities, p.unit, land.ecosystem_ids, where=where)
         missing = tuple(e for e in _present_ecosystems(land) if np.isnan(lut[land.ecosystem_ids.index(e)]))
-        return Resolved(
-            _spread(lut, land, pixels), [_origin(p, "user input", f"{k}={v}") for k, v in quantities.items()], missing
-        )
+        origin = [
+            _origin(p, "user input", f"{k}={v}", **_warning(check_values(p.name, lut[i], p.unit, f"{where}[{e}]")))
+            for (k, v), i, e in ((kv, land.ecosystem_ids.index(kv[0]), kv[0]) for kv in quantities.items())
+        ]
+        return Resolved(_spread(lut, land, pixels), origin, missing)
     if isinstance(given, str | Path):
         raise MissingInputError(
             f"{where}: {given!r} is neither a quantity with units nor a table; give a raster as "
@@ -121,8 +128,21 @@ def _raster(p: Param, given, land: Landscape, where: str) -> Resolved:
             f"has no unit; say it, e.g. {{'raster': ..., 'unit': '{p.unit}'}}"
         )
     da = raster_from_input(src, name=p.name, like=land.landcover)
+    declared = da.attrs.get("nodata") is not None
     da = convert_array(da, unit, p.unit, where=where)
-    return Resolved(da, [_origin(p, "raster", str(da.attrs.get("source", "DataArray")), unit=unit)])
+    inside = None if p.fills_nodata else (land.ecosystem > 0) & (land.region > 0)
+    warn, holes = check_raster(p.name, da, p.unit, where, sentinels=not declared and not p.fills_nodata, inside=inside)
+    origin = _origin(p, "raster", str(da.attrs.get("source", "DataArray")), unit=unit, **_warning(warn))
+    if holes:
+        origin["holes"] = holes
+    if "scaled" in da.attrs:
+        origin["scaled"] = da.attrs["scaled"]
+    return Resolved(da, [origin])
+
+
+def _warning(notes: list[str]) -> dict:
+    """``{"warning": text}`` for a value outside its usual range (the account lists it in its notes)."""
+    return {"warning": "; ".join(notes)} if notes else {}
 
 
 def _spread(lut: np.ndarray, land: Landscape, pixels: bool):
@@ -430,7 +450,10 @@ def _per_region(p: Param, given, land: Landscape, where: str) -> tuple[xr.DataAr
         )
     values = [magnitude_in(given[n], p.unit, where=f"{where}[{n}]", default_unit=None) for n in names]
     da = xr.DataArray(np.array(values, dtype="float64"), dims=("region",), coords={"region": names})
-    return da, [_origin(p, "user input", f"{n}={given[n]}", region=n) for n in names]
+    return da, [
+        _origin(p, "user input", f"{n}={given[n]}", region=n, **_warning(check_values(p.name, v, p.unit, where)))
+        for n, v in zip(names, values, strict=True)
+    ]
 
 
 def arguments(
@@ -465,4 +488,64 @@ def arguments(
             origins.extend({"service": sid, **o} for o in r.origin)
         if gaps is not None:
             gaps.update({(sid, e): p.name for e in r.missing})
+            for o in r.origin:
+                if o.get("holes"):  # named by _refuse_nan if the service's sums come out missing
+                    gaps[(sid, ("raster", p.name))] = (
+                        f"input raster {p.name!r} ({o['value']}) has no value on {o['holes']:,} pixels where the "
+                        "land cover has data; fill or mask it"
+                    )
     return out
+
+
+def _names_of(cls) -> set[str]:
+    """The input names a service class reads: its parameters and the row choices of its tables."""
+    spec = cls.spec
+    params = (*spec.params, *spec.value_params, *spec.region_params)
+    names = {p.name for p in params}
+    names |= {p.default.row.strip("{}") for p in params if p.default and p.default.row and p.default.row[0] == "{"}
+    return names
+
+
+def check_input_names(inputs: Mapping[str, Any], used: Sequence, known: Mapping[str, Any]) -> list[str]:
+    """Refuse input names no service reads; list those only other services read.
+
+    Parameters
+    ----------
+    inputs
+        The user's ``{name or "service.name": value}``.
+    used
+        The service classes of this account.
+    known
+        Every registered service class by ``id`` or ``id.method`` (:func:`gepcalc.services.all_methods`).
+
+    Returns
+    -------
+    list of str
+        Notes for names that some other service (or method) reads but none of this account does.
+
+    Raises
+    ------
+    ConfigError
+        A name no registered service reads (``precipitaton``, ``water_conservation.runoff_coeficient``),
+        with the closest valid name.
+    """
+    by_service: dict[str, set[str]] = {}
+    for key, cls in known.items():
+        by_service.setdefault(key.split(".")[0], set()).update(_names_of(cls))
+    mine = {n for c in used for n in _names_of(c)} | {f"{c.spec.id}.{n}" for c in used for n in _names_of(c)}
+    valid = set().union(*by_service.values()) | {f"{s}.{n}" for s, ns in by_service.items() for n in ns}
+    unknown = [k for k in inputs if k not in valid | mine]
+    if unknown:
+        hints = []
+        for k in unknown:
+            near = get_close_matches(k, sorted(mine) or sorted(valid), n=1, cutoff=0.6) or get_close_matches(
+                k, sorted(valid), n=1, cutoff=0.6
+            )
+            hints.append(f"{k!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        raise ConfigError(
+            f"unknown input name{'s' if len(unknown) > 1 else ''} {', '.join(hints)}: no service reads "
+            f"{'them' if len(unknown) > 1 else 'it'}; this account's services read "
+            f"{', '.join(sorted(n for n in mine if '.' not in n))}"
+        )
+    unused = [k for k in inputs if k not in mine]
+    return [f"inputs {', '.join(map(repr, unused))} are not read by any service of this account"] if unused else []

@@ -37,6 +37,7 @@ import xarray as xr
 from gepcalc.account import Account
 from gepcalc.deflators import TableLike, level, price_factor, price_years, used_levels
 from gepcalc.errors import ConfigError, UnitError
+from gepcalc.export import write_sheets
 from gepcalc.units import VALUE_UNIT, factor, to_quantity
 
 #: cell dimensions of an account's quantity and value
@@ -329,8 +330,6 @@ class Series:
 
         Headers are in Chinese and English (``HEADERS``); UTF-8 text throughout.
         """
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         sheets: dict[str, pd.DataFrame] = {}
         by = ["scenario"] if self.data.sizes["scenario"] > 1 else []
         sheets["年度GEP by year"] = self.table(unit, by=by)
@@ -346,10 +345,7 @@ class Series:
         sheets["说明 notes"] = pd.DataFrame(
             {"说明 / note": [f"constant prices: {self.base_year} ({self.index}/{self.region})", *self.notes]}
         )
-        with pd.ExcelWriter(path) as xl:
-            for name, df in sheets.items():
-                df.rename(columns=_bilingual).to_excel(xl, sheet_name=name[:31], index=False)
-        return path
+        return write_sheets(Path(path), {name: df.rename(columns=_bilingual) for name, df in sheets.items()})
 
     def plot(self, unit: str = "亿元", ax: Any = None):
         """Line chart of GEP at current and constant prices per year, bars of real growth.

@@ -26,8 +26,8 @@ import pandas as pd
 import pint
 
 from gepcalc._data import data_dir
-from gepcalc.errors import CoefficientTableError, InputFileError, TableProblem, UnitError
-from gepcalc.io import read_toml
+from gepcalc.errors import CoefficientTableError, InputFileError, TableProblem, UnitError, did_you_mean
+from gepcalc.io import read_csv, read_toml
 from gepcalc.units import Q_, magnitude_in, parse_unit
 
 INDEX_KINDS = ("ecosystem", "landcover", "item")
@@ -217,7 +217,9 @@ class CoefficientTable:
             raise KeyError(f"table {self.name!r} ({self.origin}) has no row {row!r} in column {self.index!r}")
 
     # -- changes (always on a copy) ----------------------------------------------
-    def override(self, values: Mapping[Any, Mapping[str, Any]], *, source: str = "user override") -> CoefficientTable:
+    def override(
+        self, values: Mapping[Any, Mapping[str, Any]], *, source: str = "user override", new_rows: bool = False
+    ) -> CoefficientTable:
         """A copy with single values replaced.
 
         Parameters
@@ -225,9 +227,14 @@ class CoefficientTable:
         values
             ``{row: {column: value}}``; a value may carry a unit (``"2.1 t/ha/yr"``,
             a pint Quantity) and is converted to the column's unit; a bare number is
-            taken in the column's unit.  New rows may be added this way.
+            taken in the column's unit.  A row the table lacks is an error naming the
+            closest row (a misspelt ``forrest`` must not add a row and leave ``forest`` at
+            its default); a new row is added only when its key starts with ``+``
+            (``{"+bamboo": {...}}``) or ``new_rows`` is True.
         source
             Text recorded as the changed rows' source (status ``user``).
+        new_rows
+            Allow rows the table lacks without the ``+`` mark.
         """
         data = self.data.copy()
         sources = dict(self.sources)
@@ -235,7 +242,16 @@ class CoefficientTable:
         sources[sid] = Source(sid, document=source, status="user")
         problems: list[Exception] = []
         for row, cols in values.items():
-            key = _coerce_key(row, self.index_kind)
+            add = isinstance(row, str) and row.startswith("+")
+            key = _coerce_key(row[1:] if add else row, self.index_kind)
+            if key not in data.index and not (add or new_rows):
+                problems.append(
+                    TableProblem(
+                        f"table {self.name!r} ({self.origin}) has no row {key!r}{did_you_mean(key, data.index)}; "
+                        f"to add a row write its key as '+{key}'"
+                    )
+                )
+                continue
             for column, value in cols.items():
                 try:
                     col = self._column(column)
@@ -380,10 +396,7 @@ def _meta_of(table: CoefficientTable) -> dict:
 def _read(csv_path: Path, meta: dict) -> CoefficientTable:
     problems: list[Exception] = []
     where = str(csv_path)
-    try:
-        raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig")
-    except Exception as exc:
-        raise InputFileError(f"{csv_path}: cannot read as CSV: {exc}") from None
+    raw = read_csv(csv_path, "coefficient table", dtype=str, keep_default_na=False, skipinitialspace=True)
 
     name = meta.get("name", csv_path.stem)
     index = meta.get("index")
@@ -574,10 +587,12 @@ def _validate_ranges(table: CoefficientTable, problems: list[Exception]) -> None
 
     Checked when a table is read, not on overrides (an override of ``X`` drops its range).
     """
+    if not table.data.index.is_unique:  # already a problem ("appears more than once"); .at would be ambiguous
+        return
     for c, col in table.columns.items():
         lo, hi = table.columns.get(f"{c}_low"), table.columns.get(f"{c}_high")
-        if lo is None or hi is None:
-            continue
+        if lo is None or hi is None or not {c, lo.name, hi.name} <= set(table.data.columns):
+            continue  # a missing column is already a problem ("declared column … is missing")
         for r in (lo, hi):
             if (r.unit, r.unit_column) != (col.unit, col.unit_column):
                 problems.append(TableProblem(f"column {r.name!r} must have the unit of {c!r} (unit or unit_column)"))

@@ -83,8 +83,9 @@ def to_quantity(value: Any, default_unit: str | None = None, *, where: str = "")
 def magnitude_in(value: Any, unit: str, *, where: str = "", default_unit: str | None = None) -> float:
     """Magnitude of ``value`` expressed in ``unit``; a dimension mismatch is a UnitError."""
     q = to_quantity(value, default_unit, where=where)
+    target = parse_unit(unit, where=where or "the unit asked for")
     try:
-        return float(q.to(unit).magnitude)
+        return float(q.to(target).magnitude)
     except pint.DimensionalityError:
         place = f" for {where}" if where else ""
         raise UnitError(
@@ -99,7 +100,7 @@ def factor(from_unit: str, to_unit: str) -> float:
     Formulas use this instead of bare powers of ten, so every scale factor is
     derived from unit definitions.
     """
-    return magnitude_in(Q_(1.0, from_unit), to_unit)
+    return magnitude_in(Q_(1.0, parse_unit(from_unit)), to_unit)
 
 
 def convert_array(da: xr.DataArray, from_unit: str, to_unit: str, *, where: str = "") -> xr.DataArray:
