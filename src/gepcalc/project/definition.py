@@ -22,6 +22,8 @@ The TOML format is documented in ``docs/project.md``; in short::
     [with_project.overrides.prices.carbon_price]
     price = "60 CNY/t"
 
+    # [eod], [financing] (capital, loans, bonds, subsidies), [uncertainty], [output]: see docs/project.md
+
 Relative paths are relative to the TOML file (for a dict: to ``base``, default the
 working directory).  Nothing is read from disk here except the inputs files; the
 rasters and the boundary are opened when the project runs.
@@ -35,12 +37,12 @@ from pathlib import Path
 from typing import Any
 
 from gepcalc.config import parse_inputs
-from gepcalc.errors import ConfigError
+from gepcalc.errors import ConfigError, unknown_keys
 from gepcalc.io import read_toml
 from gepcalc.project.schedule import Schedule, cumulative_ramp, linear_ramp
 from gepcalc.units import magnitude_in
 
-SECTIONS = {"project", "schedule", "baseline", "with_project", "eod", "uncertainty", "output"}
+SECTIONS = {"project", "schedule", "baseline", "with_project", "eod", "financing", "uncertainty", "output"}
 #: keys of [project] passed on to gepcalc.account for both accounts
 ACCOUNT_KEYS = (
     "landcover_classes",
@@ -97,6 +99,9 @@ class Project:
         Keyword arguments of :func:`gepcalc.account` common to both states (price year, tables' profile…).
     eod, uncertainty, output
         The raw ``[eod]``, ``[uncertainty]`` and ``[output]`` sections (parsed by their modules).
+    financing
+        The ``[financing]`` plan, parsed and checked against the schedule and the ``[eod]`` investment
+        (:class:`gepcalc.project.finance.Financing`), or None.
     source
         The TOML file (or ``"dict"``), for messages; ``base`` resolves relative paths.
     """
@@ -112,6 +117,7 @@ class Project:
     eod: dict = field(default_factory=dict)
     uncertainty: dict = field(default_factory=dict)
     output: dict = field(default_factory=dict)
+    financing: Any = None
     description: str = ""
     source: str = "dict"
     base: Path = field(default_factory=Path.cwd)
@@ -156,6 +162,7 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
         v = account.get(key)
         if isinstance(v, str) and Path(v).suffix in (".csv", ".toml"):
             account[key] = _rel(v, base_dir)
+    schedule = parse_schedule(raw.get("schedule", {}), f"{where} [schedule]")
     return Project(
         name=str(proj.get("name", "project")),
         description=str(proj.get("description", "")),
@@ -164,9 +171,10 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
         boundary_field=proj.get("boundary_field"),
         baseline=base_sc,
         with_project=with_sc,
-        schedule=parse_schedule(raw.get("schedule", {}), f"{where} [schedule]"),
+        schedule=schedule,
         account=account,
         eod=dict(raw.get("eod", {})),
+        financing=parse_financing_section(raw, schedule, where),
         uncertainty=dict(raw.get("uncertainty", {})),
         output={k: (_rel(v, base_dir) if k == "dir" else v) for k, v in dict(raw.get("output", {})).items()},
         source=where,
@@ -174,10 +182,36 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
     )
 
 
+def parse_financing_section(raw: Mapping, schedule: Schedule, where: str):
+    """``[financing]`` → :class:`~gepcalc.project.finance.Financing` (None without the section).
+
+    The plan is checked against the ``[eod]`` investment (in the ``[eod]`` unit unless
+    ``[financing] unit`` says otherwise): sources adding up to the investment year by year,
+    shares adding up to 1, rates ≥ 0, loan terms within the horizon
+    (:func:`~gepcalc.project.finance.parse_financing`).
+    """
+    if raw.get("financing") is None:
+        return None
+    from gepcalc.project.eod import parse_flow
+    from gepcalc.project.finance import parse_financing
+
+    eod = raw.get("eod") or {}
+    if not isinstance(eod, Mapping) or "investment" not in eod:
+        raise ConfigError(f"{where}: [financing] needs the construction investment by year in [eod] investment")
+    unit = str(eod.get("unit", "万元"))
+    inv = parse_flow(eod["investment"], schedule, unit, f"{where} [eod] investment")
+    return parse_financing(raw["financing"], schedule, inv, unit=unit, where=where)
+
+
 def parse_rate(value: Any, where: str) -> float:
     """A rate as a fraction [1]: ``0.06``, ``"6 %"``, ``"6 percent"``."""
     if isinstance(value, bool) or value is None:
         raise ConfigError(f"{where}: expected a rate such as 0.06 or '6 %', got {value!r}")
+    if isinstance(value, int | float) and 1 < abs(value) <= 100:  # 6 for 6 %: a 600 % rate is a slip
+        raise ConfigError(
+            f"{where}: {value!r} is a rate of {value:.0%}; did you mean {value:g} %? write '{value:g} %' or "
+            f"{value / 100:g} (a rate above 100 % must be written with its % sign)"
+        )
     if isinstance(value, str):
         value = value.replace("%", " percent")
     try:
@@ -276,8 +310,5 @@ def check_keys(raw: Mapping, allowed: set, where: str, section: str) -> None:
     """Refuse a section that is not a table or has keys outside ``allowed`` (ConfigError naming file and section)."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}{' ' + section if section else ''} must be a table, got {raw!r}")
-    unknown = sorted(set(raw) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {unknown}{' in ' + section if section else ''}; expected {sorted(allowed)}"
-        )
+    if problem := unknown_keys(raw, allowed, where, section):
+        raise problem

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from gepcalc.io import atomic
 from gepcalc.maps import spread_by_area
 from gepcalc.project.delta import State
 from gepcalc.resolve import arguments
@@ -106,10 +107,10 @@ def change_maps(base: State, with_: State) -> tuple[dict[str, xr.DataArray], dic
 
 def write_geotiff(da: xr.DataArray, path: Path) -> Path:
     """Write a map (lazy, chunk by chunk) as a tiled float32 GeoTIFF with NaN as nodata."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     out = da.astype("float32").rio.write_nodata(np.nan, encoded=False)
     out.attrs = {k: v for k, v in da.attrs.items() if isinstance(v, str | int | float)}
-    out.rio.to_raster(path, tiled=True, compress="DEFLATE", lock=threading.Lock(), windowed=False)
+    with atomic(path) as tmp:
+        out.rio.to_raster(tmp, tiled=True, compress="DEFLATE", lock=threading.Lock(), windowed=False)
     return path
 
 

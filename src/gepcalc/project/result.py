@@ -9,11 +9,13 @@ import pandas as pd
 import pint
 import xarray as xr
 
+from gepcalc.io import write_bytes
 from gepcalc.project import delta as dl
 from gepcalc.project import eod as eodm
+from gepcalc.project import finance as fm
 from gepcalc.project.definition import Project, load_project
 from gepcalc.project.schedule import npv
-from gepcalc.project.uncertainty import MonteCarlo, monte_carlo, parse_uncertainty, sensitivity
+from gepcalc.project.uncertainty import MonteCarlo, finance_monte_carlo, monte_carlo, parse_uncertainty, sensitivity
 from gepcalc.units import Q_, VALUE_UNIT, factor
 
 
@@ -50,8 +52,13 @@ class ProjectResult:
         self.schedule = project.schedule
         units = dict(zip(self.delta["service"].values, self.delta["quantity_unit"].values, strict=True))
         self.eod = eodm.parse_eod(project.eod, self.schedule, list(self.delta["service"].values), units, project.source)
+        self.financing: fm.Financing | None = project.financing
         self.sensitivity_table: pd.DataFrame | None = None
         self.mc: MonteCarlo | None = None
+        self.finance_sensitivity: pd.DataFrame | None = None
+        self.finance_mc: pd.DataFrame | None = None
+        self._appraisal: fm.Appraisal | None = None
+        self._switching: pd.DataFrame | None = None
         self._maps: tuple[dict, dict] | None = None
         self.notes = list(dict.fromkeys([*notes, *baseline.account.notes, *with_project.account.notes]))
 
@@ -130,6 +137,97 @@ class ProjectResult:
         ben = eodm.ecological_benefit(self.schedule, self.service_totals(), self.eod)
         return eodm.indicators(cash, ben)
 
+    # -- financing, loans and the bank's indicators --------------------------------------------------
+    def finance_flows(self, delta_value: pd.Series | None = None) -> fm.Flows:
+        """Investment, operating cost, revenue, monetised and non-market ΔGEP [CNY by year] for :mod:`finance`.
+
+        ``delta_value`` replaces the full-effect ΔGEP per service [CNY/yr] (a Monte Carlo draw).
+        """
+        if self.eod is None:
+            raise ValueError("the project has no [eod] section: no cash flows to appraise")
+        dv = self.service_totals() if delta_value is None else delta_value
+        f = self.schedule.effect()
+        mon = eodm.monetised_flows(self.eod, f, dv, dl.quantity_totals(self.delta))
+        zero = pd.Series(0.0, index=f.index)
+        by_value = [mon[m.name] for m in self.eod.monetised if m.price is None]
+        by_market = [mon[m.name] for m in self.eod.monetised if m.price is not None]
+        ben = eodm.ecological_benefit(self.schedule, dv, self.eod)
+        return fm.Flows(
+            investment=self.eod.investment,
+            operating_cost=self.eod.operating_cost,
+            revenue=sum(self.eod.revenue.values(), zero),
+            monetised_value=sum(by_value, zero),
+            monetised_market=sum(by_market, zero),
+            non_market=ben["non_market"],
+        )
+
+    def appraisal(self) -> fm.Appraisal | None:
+        """Loan schedules, the three cash-flow tables, debt cover and indicators (None without [financing])."""
+        if self.financing is None:
+            return None
+        if self._appraisal is None:
+            self._appraisal = fm.appraise(self.finance_flows(), self.financing, self.schedule)
+        return self._appraisal
+
+    def _money(self, df: pd.DataFrame, unit: str, keep=("dscr", "icr")) -> pd.DataFrame:
+        df = df.copy()
+        money = [c for c in df.columns if c not in keep]
+        df[money] = df[money] * factor("CNY", unit)
+        return df.reset_index()
+
+    def loan_schedules(self, unit: str = "万元") -> pd.DataFrame | None:
+        """Every loan and bond by year [unit]: opening, drawdown, interest (capitalised, paid), principal, closing."""
+        a = self.appraisal()
+        if a is None:
+            return None
+        parts = [self._money(t, unit).assign(debt=name) for name, t in a.loans.items()]
+        df = pd.concat(parts, ignore_index=True)
+        return df[["debt", *[c for c in df.columns if c != "debt"]]]
+
+    def investment_cash_flow(self, unit: str = "万元") -> pd.DataFrame | None:
+        """项目投资现金流量表 [unit] (before financing; see :mod:`gepcalc.project.finance`)."""
+        a = self.appraisal()
+        return None if a is None else self._money(a.investment_cf, unit)
+
+    def capital_cash_flow(self, unit: str = "万元") -> pd.DataFrame | None:
+        """项目资本金现金流量表 [unit]."""
+        a = self.appraisal()
+        return None if a is None else self._money(a.capital_cf, unit)
+
+    def financial_plan(self, unit: str = "万元") -> pd.DataFrame | None:
+        """财务计划现金流量表 [unit] with the cumulative surplus."""
+        a = self.appraisal()
+        return None if a is None else self._money(a.plan_cf, unit)
+
+    def debt_cover(self, unit: str = "万元") -> pd.DataFrame | None:
+        """DSCR and ICR by year with their numerators and denominators [unit, 1]."""
+        a = self.appraisal()
+        return None if a is None else self._money(a.coverage, unit)
+
+    def economic_flows(self, unit: str = "万元") -> pd.DataFrame | None:
+        """Economic benefits and costs by year at the conversion factors [unit]."""
+        a = self.appraisal()
+        return None if a is None else self._money(a.economic, unit)
+
+    def finance_indicators(self) -> dict:
+        """FIRR, FNPV, payback, EIRR, ENPV, BCR, DSCR/ICR minima, self-balance [CNY, 1/yr, 1]; {} if no plan."""
+        a = self.appraisal()
+        return {} if a is None else dict(a.indicators)
+
+    def switching_values(self) -> pd.DataFrame | None:
+        """Change of investment, revenue, ΔGEP prices or delay that brings FIRR to the benchmark or DSCR min to 1."""
+        if self.financing is None:
+            return None
+        if self._switching is None:
+            self._switching = fm.switching_values(self.finance_flows(), self.financing, self.schedule)
+        return self._switching
+
+    def bank_summary(self, unit: str = "万元") -> pd.DataFrame | None:
+        """The one-page bilingual summary a credit committee reads first (see :func:`report.bank_summary`)."""
+        from gepcalc.project.report import bank_summary
+
+        return None if self.financing is None else bank_summary(self, unit)
+
     def summary(self, unit: str = "万元") -> pd.DataFrame:
         """Key figures with Chinese and English labels, values and units."""
         f = factor("CNY", unit)
@@ -157,6 +255,21 @@ class ProjectResult:
                 ("动态投资回收期", "discounted payback period", ind["discounted_payback_period"], "yr"),
                 ("含非市场生态效益的净现值", "NPV incl. non-market ΔGEP", ind["npv_with_non_market"] * f, unit),
             ]
+        fi = self.finance_indicators()
+        if fi:
+            rows += [
+                ("项目投资财务内部收益率(税前)", "FIRR before tax", fi["firr_before_tax"], "1"),
+                ("项目投资财务内部收益率(税后)", "FIRR after tax", fi["firr_after_tax"], "1"),
+                ("资本金财务内部收益率", "FIRR on capital", fi["firr_capital"], "1"),
+                ("财务基准收益率", "benchmark rate", fi["benchmark_rate"], "1"),
+                ("项目投资财务净现值(税后)", "FNPV after tax", fi["fnpv_after_tax"] * f, unit),
+                ("最低偿债备付率", "minimum DSCR", fi["dscr_min"], "1"),
+                ("最低利息备付率", "minimum ICR", fi["icr_min"], "1"),
+                ("资金自平衡率(融资后)", "fund self-balance ratio (financed)", fi["self_balance_financed"], "1"),
+                ("经济内部收益率", "EIRR", fi["eirr"], "1"),
+                ("经济净现值", "ENPV", fi["enpv"] * f, unit),
+                ("效益费用比", "benefit-cost ratio", fi["bcr"], "1"),
+            ]
         if self.mc is not None:
             st = self.mc.stats()
             for col, zh, en, u in (("total", "增量", "ΔGEP", f"{unit}/a"), ("npv", "净现值", "NPV", unit)):
@@ -166,16 +279,34 @@ class ProjectResult:
 
     # -- uncertainty ------------------------------------------------------------------------------------
     def run_sensitivity(self, step: float = 0.1, tables=None) -> pd.DataFrame:
-        """One-at-a-time sensitivity (:func:`~gepcalc.project.uncertainty.sensitivity`) into ``sensitivity_table``."""
+        """One-at-a-time sensitivity (:func:`~gepcalc.project.uncertainty.sensitivity`) into ``sensitivity_table``.
+
+        With a ``[financing]`` plan also the financial sensitivity (investment, revenue, ΔGEP prices ±``step``,
+        construction delays) into ``finance_sensitivity``.
+        """
         self.sensitivity_table = sensitivity(
             self.baseline, self.with_project, self.schedule.annuity(), step=step, tables=tables
         )
+        if self.financing is not None:
+            self.finance_sensitivity = fm.sensitivity(self.finance_flows(), self.financing, self.schedule, step=step)
         return self.sensitivity_table
 
     def run_monte_carlo(
-        self, n: int = 500, seed: int = 0, distribution: str = "triangular", physical: bool = False, tables=None
+        self,
+        n: int = 500,
+        seed: int = 0,
+        distribution: str = "triangular",
+        physical: bool = False,
+        tables=None,
+        investment: float = 0.1,
+        revenue: float = 0.1,
     ) -> MonteCarlo:
-        """Seeded Monte Carlo over declared ranges (see :func:`gepcalc.project.uncertainty.monte_carlo`)."""
+        """Seeded Monte Carlo over declared ranges (see :func:`gepcalc.project.uncertainty.monte_carlo`).
+
+        With a ``[financing]`` plan each draw's ΔGEP also goes through the financial appraisal, with the
+        investment and the revenues drawn within ±``investment`` and ±``revenue``
+        (:func:`~gepcalc.project.uncertainty.finance_monte_carlo`) into ``finance_mc``.
+        """
         self.mc = monte_carlo(
             self.baseline,
             self.with_project,
@@ -186,6 +317,10 @@ class ProjectResult:
             physical=physical,
             tables=tables,
         )
+        if self.financing is not None:
+            self.finance_mc = finance_monte_carlo(
+                self, self.mc, seed=seed, distribution=distribution, investment=investment, revenue=revenue
+            )
         if self.mc.held:
             self.notes.append(
                 "Monte Carlo held these physical coefficients at their values (set physical = true to draw them): "
@@ -219,7 +354,7 @@ class ProjectResult:
                 continue
             paths.append(write_geotiff(da, out_dir / f"delta_gep_{k}.tif"))
         png = out_dir / "delta_gep_total.png"
-        png.write_bytes(map_png(self))
+        write_bytes(png, map_png(self))
         paths.append(png)
         return paths
 
@@ -287,6 +422,8 @@ def project(
             distribution=unc["distribution"],
             physical=unc["physical"],
             tables=unc["tables"],
+            investment=unc["investment"],
+            revenue=unc["revenue"],
         )
     return result
 
