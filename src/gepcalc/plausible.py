@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dask
+import dask.array
 import numpy as np
 import xarray as xr
 
@@ -213,24 +214,7 @@ def check_raster(
             f"{where}: raster {src} has {da.shape[0]} × {da.shape[1]} pixels; {name} needs at least "
             f"{r.min_side} × {r.min_side} (slopes and flow directions look at a pixel's neighbours)"
         )
-    checks: dict[str, xr.DataArray] = {"min": da.min(), "max": da.max(), "valid": da.notnull().sum()}
-    if sentinels:
-        checks["sentinel"] = da.isin(SENTINELS).sum()
-    if inside is not None:
-        checks["holes"] = (da.isnull() & inside).sum()
-    if r is not None:
-        if r.low is not None:
-            checks["below"] = (da < r.low).sum()
-        if r.high is not None:
-            checks["above"] = (da > r.high).sum()
-        if r.usual_low is not None:
-            checks["usual_below"] = (da < r.usual_low).sum()
-        if r.usual_high is not None:
-            checks["usual_above"] = (da > r.usual_high).sum()
-        if r.zero_is_missing:
-            checks["nonzero"] = (da != 0).sum()
-    (got,) = dask.compute({k: v.data for k, v in checks.items()})
-    got = {k: float(v) for k, v in got.items()}
+    got = _stats(da, r, inside, sentinels)
     if got.get("sentinel", 0) > 0:
         raise ImplausibleInputError(
             f"{where}: raster {src} has {int(got['sentinel'])} pixels with a fill value "
@@ -291,3 +275,50 @@ def ranges_markdown() -> str:
         extra += f"; at least {r.min_side} × {r.min_side} pixels" if r.min_side > 1 else ""
         rows.append(f"| `{name}` | {unit} | {r.text('').strip()} | {usual} | {r.why}{extra} |")
     return "\n".join(rows) + "\n"
+
+
+#: the statistics one pass over a raster collects per block (:func:`_stats`)
+_STATS = ("min", "max", "valid", "sentinel", "holes", "below", "above", "usual_below", "usual_above", "nonzero")
+
+
+def _block_stats(block: np.ndarray, inside: np.ndarray | None, bounds: tuple, sentinels: bool) -> np.ndarray:
+    """The statistics of :data:`_STATS` for one block, shape (1, 1, len(_STATS)); NaN is no value."""
+    low, high, usual_low, usual_high = bounds
+    valid = ~np.isnan(block)
+    v = block[valid]
+    counts = {
+        "min": v.min() if v.size else np.inf,
+        "max": v.max() if v.size else -np.inf,
+        "valid": v.size,
+        "sentinel": np.isin(v, SENTINELS).sum() if sentinels else 0,
+        "holes": (~valid & inside).sum() if inside is not None else 0,
+        "below": (v < low).sum() if low is not None else 0,
+        "above": (v > high).sum() if high is not None else 0,
+        "usual_below": (v < usual_low).sum() if usual_low is not None else 0,
+        "usual_above": (v > usual_high).sum() if usual_high is not None else 0,
+        "nonzero": (v != 0).sum(),
+    }
+    return np.array([counts[k] for k in _STATS], dtype="float64").reshape(1, 1, -1)
+
+
+def _stats(da: xr.DataArray, r: Range | None, inside: xr.DataArray | None, sentinels: bool) -> dict[str, float]:
+    """One streaming pass (block by block, a few numbers kept per block) over ``da`` for :func:`check_raster`.
+
+    Hand-written with ``map_blocks`` rather than ten xarray reductions computed together: those
+    kept whole intermediate arrays alive (measured +650 MiB at 4000² pixels).
+    """
+    bounds = (r.low, r.high, r.usual_low, r.usual_high) if r is not None else (None,) * 4
+    data = da.data if isinstance(da.data, dask.array.Array) else dask.array.from_array(np.asarray(da.data))
+    arrays = [data] if inside is None else [data, inside.data]
+
+    def one(block, mask=None):
+        return _block_stats(block, mask, bounds, sentinels)
+
+    nb = data.numblocks
+    per = dask.array.map_blocks(
+        one, *arrays, chunks=((1,) * nb[0], (1,) * nb[1], (len(_STATS),)), new_axis=2, dtype="float64"
+    ).compute()
+    per = per.reshape(-1, len(_STATS))
+    out = dict(zip(_STATS, per.sum(axis=0), strict=True))
+    out["min"], out["max"] = float(per[:, 0].min()), float(per[:, 1].max())
+    return {k: float(v) for k, v in out.items()}
