@@ -139,3 +139,13 @@ def test_account_does_not_depend_on_chunk_or_tile_size(tmp_path, monkeypatch):
     for tile in (5, 16, None):
         monkeypatch.setattr(terrain, "TILE", tile)
         assert _same(soil(16), q[1]), tile
+
+
+def test_a_band_holds_about_the_same_number_of_pixels_whatever_the_chunks():
+    from gepcalc.zonal import BAND_CHUNKS, band_chunks, bands
+
+    default = ((1024,) * 8, (1024,) * 8)
+    assert band_chunks(default) == BAND_CHUNKS  # 4 chunks of 1024² pixels
+    tiny = ((4,) * 3, (4,) * 6)  # a test's 12 × 24 grid in 4 × 4 chunks: one band, not 18
+    assert bands(tiny, band_chunks(tiny)) == [(slice(0, 12), slice(0, 24))]
+    assert len(bands(default, band_chunks(default))) == 16  # 64 chunks, 4 per band

@@ -17,6 +17,7 @@ import xarray as xr
 from flox.xarray import xarray_reduce
 
 from gepcalc import terrain
+from gepcalc.io import CHUNK_PIXELS
 from gepcalc.landscape import Landscape
 
 #: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
@@ -27,6 +28,14 @@ GDAL_CACHE_MB = 64
 #: whatever the raster's size (it was a quarter of the raster, issue 18); 4 chunks of 1024² pixels
 #: keep both cores busy and give the 4000² bands of before
 BAND_CHUNKS = 4
+
+
+def band_chunks(chunks: tuple[tuple[int, ...], tuple[int, ...]]) -> int:
+    """Chunks per band: :data:`BAND_CHUNKS` chunks of the default size, i.e. a band of about
+    ``BAND_CHUNKS × CHUNK_PIXELS`` pixels whatever the chunks' size (small chunks, e.g. a test's or a
+    tiny raster's, would otherwise make hundreds of bands and as many computations)."""
+    largest = max(chunks[0]) * max(chunks[1])
+    return max(BAND_CHUNKS, (BAND_CHUNKS * CHUNK_PIXELS) // max(largest, 1))
 
 
 def bands(chunks: tuple[tuple[int, ...], tuple[int, ...]], per_band: int = BAND_CHUNKS) -> list[tuple[slice, slice]]:
@@ -99,7 +108,7 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
     # Sum one band of BAND_CHUNKS chunks at a time and add the bands: dask would otherwise compute
     # the per-pixel inputs of every chunk before the reductions consume them, so memory grew with
     # the raster (2.8 GB for twelve services on 4000², docs/benchmarks.md); per band it is bounded.
-    windows = bands(cell.chunks) if cell.chunks else [(slice(None), slice(None))]
+    windows = bands(cell.chunks, band_chunks(cell.chunks)) if cell.chunks else [(slice(None), slice(None))]
     total = None
     from gepcalc.progress import RichProgress
 
