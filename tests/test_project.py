@@ -284,7 +284,8 @@ def test_eod_tables_and_reports(files):
     assert float(summ.at["fund self-balance ratio", "value"]) == pytest.approx(ind["self_balance_ratio"])
     assert float(summ.at["NPV of ΔGEP", "value"]) == pytest.approx(DV * ANNUITY / 1e4)
     html = res.to_html(files["tmp"] / "out" / "project.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") >= 6  # ΔGEP, yearly, cash, cumulative, tornado, MC, map
+    # ΔGEP, yearly, cash, cumulative, tornado, MC as SVG charts and the map (issue 14: text drawn by the browser)
+    assert html.count('<figure class="chart"><svg') >= 6 and "data:image/png;base64," not in html.split("变化图")[0]
     assert "资金自平衡率" in html and "http" not in html.split("<body>")[1].split("gepcalc")[0]
 
 

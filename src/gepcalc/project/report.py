@@ -1,13 +1,12 @@
 """Project reports: an Excel workbook (Chinese + English headers) and a self-contained HTML report.
 
-Charts are drawn with matplotlib (Agg backend) and embedded in the HTML as base64
-PNGs, so the report is one file that opens offline.  Chart labels are in English
-(no CJK font is assumed on the machine drawing them); tables carry both languages.
+The page, its stylesheet and its charts are the county report's (:mod:`gepcalc.report`): SVG charts
+and map whose text the browser draws, so Chinese labels use the reader's fonts; one file that opens
+offline.  ``map_png`` draws the change map as a PNG file for ``write_maps`` (matplotlib, English labels).
 """
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from datetime import date
@@ -19,6 +18,7 @@ import pandas as pd
 
 from gepcalc.export import display_path, write_sheets
 from gepcalc.io import write_text
+from gepcalc.report import figure, svg_bars, svg_histogram, svg_xy
 from gepcalc.units import factor
 
 if TYPE_CHECKING:
@@ -573,15 +573,6 @@ def _u(unit: str) -> str:
     return CHART_UNITS.get(unit, unit)
 
 
-def _years_axis(ax) -> None:
-    """Label the x axis 'year' with whole years only (no 2027.5 ticks, no thousands separator: 2028, not 2,028)."""
-    from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-    ax.set_xlabel("year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0f}"))
-
-
 def _png(fig) -> bytes:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, ScalarFormatter
@@ -608,112 +599,98 @@ def _plt():
     return plt
 
 
-def chart_services(result: ProjectResult, unit: str) -> bytes:
-    """Horizontal bars: ΔGEP at full effect per service [unit/yr]."""
-    plt = _plt()
+def chart_services(result: ProjectResult, unit: str) -> str:
+    """Horizontal bars (SVG): ΔGEP at full effect per service [unit/yr], 中文 and English labels."""
     s = result.service_totals() * factor("CNY", unit)
-    names = dict(zip(result.delta["service"].values, result.delta["name_en"].values, strict=True))
-    fig, ax = plt.subplots(figsize=(7, 0.5 + 0.45 * len(s)))
-    ax.barh([names[k] for k in s.index], s.to_numpy(), color=["#2a9d8f" if v >= 0 else "#e76f51" for v in s])
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel(f"ΔGEP at full effect [{_u(unit)}/yr]")
-    ax.set_title("ΔGEP by service (with project − baseline)")
-    return _png(fig)
+    d = result.delta
+    names = {
+        k: f"{zh} {en}" for k, zh, en in zip(d["service"].values, d["name_zh"].values, d["name_en"].values, strict=True)
+    }
+    return svg_bars(
+        [names[k] for k in s.index],
+        s.to_numpy(),
+        f"{unit}/yr",
+        title="按服务的生态系统生产总值增量 ΔGEP at full effect by service (with project − baseline)",
+    )
 
 
-def chart_annual(result: ProjectResult, unit: str) -> bytes:
-    """Bars of ΔGEP per year and lines of its cumulative and discounted cumulative sums."""
-    plt = _plt()
+def chart_annual(result: ProjectResult, unit: str) -> str:
+    """Columns of ΔGEP per year and lines of its cumulative and discounted cumulative sums (SVG)."""
     a = result.annual(unit)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.bar(a["year"], a["total"], color="#2a9d8f", label=f"ΔGEP [{_u(unit)}/yr]")
-    ax2 = ax.twinx()
-    ax2.plot(a["year"], a["cumulative"], color="#264653", label="cumulative")
-    ax2.plot(a["year"], a["cumulative_discounted"], color="#e9c46a", ls="--", label="cumulative discounted")
-    _years_axis(ax)
-    ax.set_ylabel(f"ΔGEP [{_u(unit)}/yr]")
-    ax2.set_ylabel(f"cumulative [{_u(unit)}]")
-    fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.9), fontsize=8)
-    ax.set_title("Yearly ΔGEP with the implementation schedule")
-    return _png(fig)
+    return svg_xy(
+        a["year"],
+        bars={"年度增量 ΔGEP per year": a["total"]},
+        lines={"累计 cumulative": a["cumulative"], "折现累计 cumulative discounted": a["cumulative_discounted"]},
+        unit=unit,
+        title="逐年生态效益 Yearly ΔGEP with the implementation schedule",
+    )
 
 
-def chart_cash(result: ProjectResult, unit: str) -> bytes:
-    """Yearly inflows (up), outflows (down) and net cash flow."""
-    plt = _plt()
+def chart_cash(result: ProjectResult, unit: str) -> str:
+    """Yearly inflows (up), outflows (down) and net cash flow (SVG)."""
     c = result.cash_flow(unit)
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.bar(c["year"], c["inflow"], color="#2a9d8f", label="inflow (revenue + monetised ΔGEP)")
-    ax.bar(c["year"], -c["outflow"], color="#e76f51", label="outflow (investment + operating)")
-    ax.plot(c["year"], c["net"], "k.-", label="net")
-    ax.axhline(0, color="k", lw=0.8)
-    _years_axis(ax)
-    ax.set_ylabel(f"[{_u(unit)}]")
-    ax.legend(fontsize=8)
-    ax.set_title("Annual cash flow")
-    return _png(fig)
+    return svg_xy(
+        c["year"],
+        bars={
+            "流入 inflow (revenue + monetised ΔGEP)": c["inflow"],
+            "流出 outflow (investment + operating)": -c["outflow"],
+        },
+        lines={"净现金流 net": c["net"]},
+        unit=unit,
+        title="年度现金流量 Annual cash flow",
+    )
 
 
-def chart_cumulative(result: ProjectResult, unit: str) -> bytes:
-    """Cumulative net cash flow, undiscounted and discounted (payback where they cross 0)."""
-    plt = _plt()
+def chart_cumulative(result: ProjectResult, unit: str) -> str:
+    """Cumulative net cash flow, undiscounted and discounted (payback where they cross 0) (SVG)."""
     c = result.cash_flow(unit)
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(c["year"], c["cumulative_net"], "o-", color="#264653", label="cumulative net")
-    ax.plot(c["year"], c["cumulative_discounted_net"], "s--", color="#e9c46a", label="cumulative discounted net")
-    ax.axhline(0, color="k", lw=0.8)
-    _years_axis(ax)
-    ax.set_ylabel(f"[{_u(unit)}]")
-    ax.legend(fontsize=8)
-    ax.set_title("Cumulative cash flow (payback where it crosses 0)")
-    return _png(fig)
+    return svg_xy(
+        c["year"],
+        lines={
+            "累计净现金流 cumulative net": c["cumulative_net"],
+            "折现累计 discounted": c["cumulative_discounted_net"],
+        },
+        unit=unit,
+        title="累计现金流量 Cumulative cash flow (payback where it crosses 0)",
+    )
 
 
-def chart_dscr(result: ProjectResult) -> bytes:
-    """DSCR by year against the required DSCR (ICR in the table: its scale would flatten the DSCR)."""
-    plt = _plt()
+def chart_dscr(result: ProjectResult) -> str:
+    """DSCR by year against the required DSCR and 1.0 (SVG; ICR in the table: its scale would flatten the DSCR)."""
     c = result.debt_cover("CNY")
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ok = c["dscr"].notna()
-    ax.bar(c.loc[ok, "year"], c.loc[ok, "dscr"], color=["#2a9d8f" if v >= 1 else "#e76f51" for v in c.loc[ok, "dscr"]])
-    ax.axhline(result.financing.dscr_required, color="#264653", ls="--", lw=1, label="DSCR required")
-    ax.axhline(1.0, color="k", lw=0.8)
-    _years_axis(ax)
-    ax.set_ylabel("DSCR [1]")
-    ax.legend(fontsize=8)
-    ax.set_title("Debt service coverage ratio by year (red: below 1)")
-    return _png(fig)
+    ones = np.ones(len(c))
+    return svg_xy(
+        c["year"],
+        bars={"偿债备付率 DSCR": c["dscr"].fillna(0.0)},
+        lines={"要求 required": ones * result.financing.dscr_required, "1.0": ones},
+        unit="1",
+        title="偿债备付率 Debt service coverage ratio by year",
+    )
 
 
-def chart_mc(result: ProjectResult, unit: str) -> bytes:
-    """Histogram of the Monte Carlo NPV with P5, P50, P95."""
-    plt = _plt()
+def chart_mc(result: ProjectResult, unit: str) -> str:
+    """Histogram of the Monte Carlo NPV with P5, P50, P95 (SVG)."""
     v = result.mc.draws["npv"].to_numpy() * factor("CNY", unit)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
-    ax.hist(v, bins=min(40, max(5, len(v) // 10)), color="#8ab17d")
-    for q, ls in ((5, ":"), (50, "-"), (95, ":")):
-        ax.axvline(np.percentile(v, q), color="k", ls=ls, lw=1)
-    ax.set_xlabel(f"NPV of ΔGEP [{_u(unit)}]")
-    ax.set_ylabel("draws")
-    ax.set_title(f"Monte Carlo: {len(v)} draws, seed {result.mc.seed} (lines: P5, P50, P95)")
-    return _png(fig)
+    return svg_histogram(
+        v,
+        unit,
+        title=f"蒙特卡洛 Monte Carlo: NPV of ΔGEP, {len(v)} draws, seed {result.mc.seed}",
+        marks={q: float(np.percentile(v, p)) for q, p in (("P5", 5), ("P50", 50), ("P95", 95))},
+    )
 
 
-def chart_tornado(result: ProjectResult, unit: str, top: int = 12) -> bytes:
-    """Tornado of the one-at-a-time sensitivity: ΔGEP at each coefficient's low and high."""
-    plt = _plt()
-    t = result.sensitivity_table.head(top).iloc[::-1]
+def chart_tornado(result: ProjectResult, unit: str, top: int = 12) -> str:
+    """One-at-a-time sensitivity (SVG): change of ΔGEP at each coefficient's low and high end."""
+    t = result.sensitivity_table.head(top)
     ref = t.attrs.get("reference ΔGEP [CNY/yr]", float(result.gep_change().magnitude)) * factor("CNY", unit)
-    lo = t["ΔGEP low [CNY/yr]"] * factor("CNY", unit) - ref
-    hi = t["ΔGEP high [CNY/yr]"] * factor("CNY", unit) - ref
-    fig, ax = plt.subplots(figsize=(8, 0.6 + 0.4 * len(t)))
-    ax.barh(t["coefficient"], lo, color="#e76f51", label="low")
-    ax.barh(t["coefficient"], hi, color="#2a9d8f", label="high")
-    ax.axvline(0, color="k", lw=0.8)
-    ax.set_xlabel(f"change of ΔGEP [{_u(unit)}/yr] from {ref:,.2f}")
-    ax.legend(fontsize=8)
-    ax.set_title("One-at-a-time sensitivity")
-    return _png(fig)
+    labels, values = [], []
+    for _, r in t.iterrows():
+        for end, zh in (("low", "低"), ("high", "高")):
+            labels.append(f"{r['coefficient']} {zh} {end}")
+            values.append(r[f"ΔGEP {end} [CNY/yr]"] * factor("CNY", unit) - ref)
+    return svg_bars(
+        labels, values, f"{unit}/yr", title=f"敏感性 One-at-a-time sensitivity: change of ΔGEP from {ref:,.2f}"
+    )
 
 
 def map_png(result: ProjectResult, unit: str = "CNY / ha / yr") -> bytes:
@@ -735,10 +712,6 @@ def map_png(result: ProjectResult, unit: str = "CNY / ha / yr") -> bytes:
 
 
 # -- HTML ----------------------------------------------------------------------------------------------
-
-
-def _img(png: bytes, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
 
 
 def _table(df: pd.DataFrame) -> str:
@@ -804,14 +777,14 @@ def write_html(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
         "<h2>摘要 Summary</h2>",
         _table(result.summary(unit)),
         "<h2>生态系统生产总值增量 ΔGEP by service</h2>",
-        _img(chart_services(result, unit), "ΔGEP by service"),
+        figure(chart_services(result, unit)),
         _table(result.by_service(unit)),
         "<h3>分类别 by category</h3>",
         _table(result.by("category", unit)),
         "<h3>分生态系统 by ecosystem type</h3>",
         _table(result.by("ecosystem", unit)),
         "<h2>逐年生态效益 Yearly ΔGEP</h2>",
-        _img(chart_annual(result, unit), "yearly ΔGEP"),
+        figure(chart_annual(result, unit)),
         _table(
             _headers(
                 result.annual(unit), result, f"{unit}/a", ("total", "discounted", "cumulative", "cumulative_discounted")
@@ -826,8 +799,8 @@ def write_html(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
             "<p class='note'>资金自平衡率 fund self-balance ratio = Σ(产业收入 + 生态产品变现)·d<sub>t</sub> / "
             "Σ(建设投资 + 运营成本)·d<sub>t</sub> — gepcalc's definition (the EOD guideline of 2024 requires a "
             "self-balance but, as read, gives no formula); see docs/project.md.</p>",
-            _img(chart_cash(result, unit), "annual cash flow"),
-            _img(chart_cumulative(result, unit), "cumulative cash flow"),
+            figure(chart_cash(result, unit)),
+            figure(chart_cumulative(result, unit)),
             _table(_headers(cash, result, unit, money)),
             "<h3>生态产品变现 Monetised parts of the ΔGEP</h3>",
             _table(eod_inputs(result, unit)),
@@ -862,7 +835,7 @@ def write_html(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
             "<h3>财务计划现金流量表 Financial plan cash flow</h3>",
             _table(_fin(result.financial_plan(unit), unit)),
             "<h3>偿债备付率与利息备付率 DSCR and ICR</h3>",
-            _img(chart_dscr(result), "DSCR by year"),
+            figure(chart_dscr(result)),
             _table(_fin(result.debt_cover(unit), unit)),
             "<h3>经济费用效益流量 Economic benefits and costs</h3>",
             _table(_fin(result.economic_flows(unit), unit)),
@@ -885,7 +858,7 @@ def write_html(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
     if result.sensitivity_table is not None and len(result.sensitivity_table):
         parts += [
             "<h2>敏感性分析 One-at-a-time sensitivity</h2>",
-            _img(chart_tornado(result, unit), "sensitivity"),
+            figure(chart_tornado(result, unit)),
             _table(_scaled(result.sensitivity_table, unit)),
         ]
     if result.mc is not None:
@@ -897,7 +870,7 @@ def write_html(result: ProjectResult, path: Path, unit: str = "万元") -> Path:
             f"distribution of each coefficient between its declared low and high (mode: the table value); "
             f"physical coefficients {'drawn (accounts re-run)' if result.mc.physical else 'held at their values'}."
             "</p>",
-            _img(chart_mc(result, unit), "Monte Carlo NPV"),
+            figure(chart_mc(result, unit)),
             _table(st.reset_index(names="item")),
         ]
     meth = result.map_methods()
