@@ -278,3 +278,16 @@ def test_a_region_parameter_is_drawn_through_the_per_region_rule(tmp_path):
     d = u.delta.sel(service="flood_regulation", item="reservoir").sum(["region", "ecosystem"]).values
     np.testing.assert_allclose(d, v_res * (phi - 1), rtol=1e-12)  # value ∝ share: V (φ − 1)
     assert float(u.delta.sel(service="flood_regulation", item="marsh").sum()) == 0
+
+
+def test_the_workbook_and_the_html_report_show_the_interval(small_lc, tmp_path):
+    from gepcalc.report import number
+
+    acct = small(small_lc, tmp_path, rate=(1.6, 2.6), uncertainty=40, seed=2)
+    book = pd.read_excel(acct.to_excel(tmp_path / "mc.xlsx", value_unit="CNY"), sheet_name=None)
+    assert {"uncertainty 不确定性", "sensitivity 敏感性"} <= set(book)
+    assert list(book["uncertainty 不确定性"]["coefficient"]) == list(acct.uncertainty.factors.columns)
+    page = acct.to_html(tmp_path / "mc.html", unit="CNY").read_text(encoding="utf-8")
+    g = acct.uncertainty.gep("CNY")
+    assert f"90 %: {number(g['p05'])}–{number(g['p95'])}" in page  # on the GEP card
+    assert "不确定性 Uncertainty (90 % interval)" in page and "抽样的系数 Coefficients drawn" in page

@@ -60,6 +60,7 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
         "lines 统计明细": acct.lines,
         "adjustments 扣减": acct.adjustments,
         "not computed 未核算": not_computed_sheet(acct),
+        **(acct.uncertainty.sheets(value_unit) if acct.uncertainty is not None else {}),
         "notes 说明": meta,
     }
     sheets = {k: with_names(v, acct) for k, v in sheets.items() if len(v.columns)}

@@ -613,9 +613,13 @@ def account_sections(
     vcol = f"value [{unit}/yr]"
     tot = acct.total(unit=unit)
     gep = tot[tot["category"] == "GEP"].iloc[0]
+    band = ""
+    if acct.uncertainty is not None:  # the Monte Carlo's 90 % interval (gepcalc.uncertainty)
+        g = acct.uncertainty.gep(unit)
+        band = f" · 90 %: {number(g['p05'])}–{number(g['p95'])}"
     cards = [
         f'<div class="card"><div class="k">生态系统生产总值 GEP</div><div class="v">{number(gep[vcol])}</div>'
-        f'<div class="s">{_e(unit)}/yr</div></div>'
+        f'<div class="s">{_e(unit)}/yr{_e(band)}</div></div>'
     ]
     for _, r in tot[tot["category"] != "GEP"].iterrows():
         cards.append(
@@ -717,6 +721,8 @@ def account_sections(
             table_html(summary, percent=[c for c in summary.columns if "share" in c or "占比" in c]),
         )
     )
+    if acct.uncertainty is not None:
+        sections.append(Section("uncertainty", "不确定性 Uncertainty (90 % interval)", _uncertainty_html(acct, unit)))
     nc = acct.not_computed
     if len(nc):
         rows = "".join(
@@ -734,6 +740,21 @@ def account_sections(
     notes = "".join(f"<li>{_e(n)}</li>" for n in acct.notes) or "<li>-</li>"
     sections.append(Section("notes", "说明 Notes", f'<ul class="notes">{notes}</ul>'))
     return sections
+
+
+def _uncertainty_html(acct: Account, unit: str) -> str:
+    """GEP, categories and indicators with mean, P05 and P95 of the draws; the coefficients drawn."""
+    u = acct.uncertainty
+    keep = lambda df: df[[c for c in df.columns if c not in ("share",)]]  # noqa: E731
+    return (
+        f"<p class='note'>{u.n} Monte Carlo draws (seed {u.seed}) of every coefficient whose table row declares "
+        "a range (X_low / X_high); rows without a range are held at their values (see the notes). "
+        "docs/uncertainty.md.</p>"
+        + table_html(keep(acct.total(unit=unit)))
+        + table_html(keep(acct.by("service", unit=unit)))
+        + "<h3>抽样的系数 Coefficients drawn</h3>"
+        + table_html(u.coefficients)
+    )
 
 
 def write_html(
