@@ -113,10 +113,10 @@ def test_local_cluster_of_two_processes_equals_threads(case):
 
 
 def test_accounts_in_threads_and_processes_equal_one_at_a_time(case):
-    # issue 15 point 7 with 10 accounts in 4 threads and 10 in 2 processes (50 takes too long for CI);
-    # each account its own erosivity, so an account that used another's routed grid or sums would show
+    # issue 15 point 7: fifty accounts one at a time, in 4 threads and in 2 processes; each account its
+    # own erosivity, so an account that used another's routed grid or sums would show
     lc, inputs, _ = case
-    erosivity = [1000.0 + 100.0 * i for i in range(10)]
+    erosivity = [1000.0 + 100.0 * i for i in range(50)]
     kept_before = set(terrain._KEPT)
     one_by_one = [_soil(lc, inputs, r) for r in erosivity]
     # soil retention is linear in R: the sums scale by R (by hand: R_i / R_0)
