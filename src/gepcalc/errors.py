@@ -39,6 +39,10 @@ class GridMismatchError(GepcalcError, ValueError):
     """Two rasters that must share a grid (CRS, shape, transform) do not."""
 
 
+class InputTypeError(_Plain, GepcalcError, TypeError):
+    """An input of a type no form of the parameter takes (gepcalc.inputs)."""
+
+
 class ImplausibleInputError(GepcalcError, ValueError):
     """An input outside its physically possible range (negative rainfall, a share above 1)."""
 

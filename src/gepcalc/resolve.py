@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from difflib import get_close_matches
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pint
 import xarray as xr
 
-from gepcalc.errors import ConfigError, MissingInputError, UnitError, UnmappedClassError
+from gepcalc.errors import ConfigError, InputTypeError, MissingInputError, UnitError, UnmappedClassError
+from gepcalc.inputs import PerRegion, PerType, Raster, Scalar, parse
 from gepcalc.io import raster_from_input
 from gepcalc.landscape import Landscape, check_classes, map_codes
 from gepcalc.plausible import check_raster, check_values
@@ -28,7 +28,6 @@ from gepcalc.services.base import (
     Resolved,
     TableRef,
     describe_missing,
-    is_quantity_like,
     on_pixels,
     per_ecosystem_values,
 )
@@ -67,43 +66,50 @@ def resolve(
             raise MissingInputError(describe_missing(service_id, p))
         return _from_table(p, tables[p.default.table], p.default.column, p.default.row, land, pixels, where)
 
+    given = parse(given, where)
     if isinstance(given, CoefficientTable):
         column = p.name if p.name in given.columns else (p.default.column if p.default else p.name)
         return _from_table(p, given, column, None, land, pixels, where)
-    if is_quantity_like(given):
+    if isinstance(given, Scalar):
         _allow(p, "scalar", where)
-        q = to_quantity(given, where=where) if isinstance(given, str) else given
-        extra = _carbon_conversion(p, str(getattr(q, "units", "")), where)
-        bare = "dimensionless" if parse_unit(p.unit).dimensionless else None  # a share may be a plain number
-        value = magnitude_in(given, p.unit, where=where, default_unit=bare)
-        warn = check_values(p.name, value, p.unit, f"{where} ({given})")
-        return Resolved(value, [_origin(p, "user input", str(given), **extra, **_warning(warn))])
-    if isinstance(given, Mapping) and "landcover" in given:
-        _allow(p, "per_ecosystem", where)
-        return _on_other_landcover(p, service_id, given, tables, land, pixels, where)
-    if isinstance(given, xr.DataArray) or (isinstance(given, Mapping) and "raster" in given):
+        return _scalar(p, given.value, where)
+    if isinstance(given, Raster):
         _allow(p, "raster", where)
         if not pixels:
-            raise MissingInputError(f"{where}: a raster cannot be used for a value parameter; give a scalar")
+            raise InputTypeError(f"{where}: a raster cannot be used for a value parameter; give a scalar")
         return _raster(p, given, land, where)
-    if isinstance(given, Mapping):
+    if isinstance(given, PerType):
         _allow(p, "per_ecosystem", where)
-        values = given.get("values", {k: v for k, v in given.items() if k not in ("unit", "source", "note", "name_zh")})
-        unit = given.get("unit", p.unit)
-        quantities = {k: (v if not isinstance(v, int | float) else f"{v} {unit}") for k, v in values.items()}
-        lut = per_ecosystem_values(quantities, p.unit, land.ecosystem_ids, where=where)
-        missing = tuple(e for e in _present_ecosystems(land) if np.isnan(lut[land.ecosystem_ids.index(e)]))
-        origin = [
-            _origin(p, "user input", f"{k}={v}", **_warning(check_values(p.name, lut[i], p.unit, f"{where}[{e}]")))
-            for (k, v), i, e in ((kv, land.ecosystem_ids.index(kv[0]), kv[0]) for kv in quantities.items())
-        ]
-        return Resolved(_spread(lut, land, pixels), origin, missing)
-    if isinstance(given, str | Path):
-        raise MissingInputError(
-            f"{where}: {given!r} is neither a quantity with units nor a table; give a raster as "
-            f"{{'raster': '{given}', 'unit': '{p.unit}'}}"
+        if given.landcover is not None:
+            return _on_other_landcover(p, service_id, given, tables, land, pixels, where)
+        return _per_type(p, given, land, pixels, where)
+    raise InputTypeError(f"{where} is not given per region; give it as a scalar, a raster or per ecosystem type")
+
+
+def _scalar(p: Param, given: Any, where: str) -> Resolved:
+    q = to_quantity(given, where=where) if isinstance(given, str) else given
+    extra = _carbon_conversion(p, str(getattr(q, "units", "")), where)
+    bare = "dimensionless" if parse_unit(p.unit).dimensionless else None  # a share may be a plain number
+    value = magnitude_in(given, p.unit, where=where, default_unit=bare)
+    warn = check_values(p.name, value, p.unit, f"{where} ({given})")
+    return Resolved(value, [_origin(p, "user input", str(given), **extra, **_warning(warn))])
+
+
+def _per_type(p: Param, given: PerType, land: Landscape, pixels: bool, where: str) -> Resolved:
+    unit = given.unit or p.unit
+    quantities = {k: (v if not isinstance(v, int | float) else f"{v} {unit}") for k, v in given.values.items()}
+    lut = per_ecosystem_values(quantities, p.unit, land.ecosystem_ids, where=where)
+    missing = tuple(e for e in _present_ecosystems(land) if np.isnan(lut[land.ecosystem_ids.index(e)]))
+    origin = [
+        _origin(
+            p,
+            "user input",
+            f"{e}={v}",
+            **_warning(check_values(p.name, lut[land.ecosystem_ids.index(e)], p.unit, f"{where}[{e}]")),
         )
-    raise MissingInputError(f"{where}: cannot use a {type(given).__name__}")
+        for e, v in quantities.items()
+    ]
+    return Resolved(_spread(lut, land, pixels), origin, missing)
 
 
 def _allow(p: Param, kind: str, where: str) -> None:
@@ -115,13 +121,8 @@ def _origin(p: Param, table: str, value: str, **extra) -> dict:
     return {"parameter": p.name, "table": table, "value": value, **extra}
 
 
-def _raster(p: Param, given, land: Landscape, where: str) -> Resolved:
-    if isinstance(given, xr.DataArray):
-        unit = given.attrs.get("units")
-        src = given
-    else:
-        unit = given.get("unit")
-        src = given["raster"]
+def _raster(p: Param, given: Raster, land: Landscape, where: str) -> Resolved:
+    unit, src = given.unit, given.source
     if not unit:
         raise UnitError(
             f"{where}: the raster {src if not isinstance(src, xr.DataArray) else src.name} "
@@ -252,15 +253,15 @@ def _table_origin(p: Param, table: CoefficientTable, row, column: str, q) -> dic
     }
 
 
-def _on_other_landcover(p: Param, service_id: str, given: Mapping, tables, land: Landscape, pixels, where) -> Resolved:
-    """``{"landcover": raster[, "values": {...}, "unit": ...]}``: per-type values on another land cover."""
+def _on_other_landcover(p: Param, service_id: str, given: PerType, tables, land: Landscape, pixels, where) -> Resolved:
+    """:class:`PerType` with ``landcover``: per-type values on another land cover (else the table's values)."""
     if not pixels:
-        raise MissingInputError(f"{where}: a land-cover raster cannot be used for a value parameter")
-    inner = {k: v for k, v in given.items() if k != "landcover"}  # values given with it, else the table's
-    r = resolve(p, service_id, inputs={p.name: inner} if inner else {}, tables=tables, land=land, pixels=False)
-    codes = land.ecosystem_of(given["landcover"])
+        raise InputTypeError(f"{where}: a land-cover raster cannot be used for a value parameter")
+    inner = {p.name: PerType(given.values, given.unit)} if given.values else {}
+    r = resolve(p, service_id, inputs=inner, tables=tables, land=land, pixels=False)
+    codes = land.ecosystem_of(given.landcover)
     lut = np.broadcast_to(np.asarray(getattr(r.value, "values", r.value), dtype="float64"), len(land.ecosystem_ids))
-    src = given["landcover"] if not isinstance(given["landcover"], xr.DataArray) else "DataArray"
+    src = given.landcover if not isinstance(given.landcover, xr.DataArray) else "DataArray"
     origin = [{**o, "landcover": str(src)} for o in r.origin]
     return Resolved(on_pixels(np.array(lut), codes), origin, r.missing)
 
@@ -427,16 +428,20 @@ def _chosen_row(
 
 def _per_region(p: Param, given, land: Landscape, where: str) -> tuple[xr.DataArray, list[dict]]:
     names = list(land.region_names)
-    if is_quantity_like(given):
+    typed = parse(given, where, per_region=True)
+    if isinstance(typed, Scalar):
         if len(names) > 1:
             raise MissingInputError(
-                f"{where}: one value {given!r} for {len(names)} regions is ambiguous; give "
+                f"{where}: one value {typed.value!r} for {len(names)} regions is ambiguous; give "
                 f"{{region: value}} for {', '.join(names[:5])}{' …' if len(names) > 5 else ''}, "
                 f"or {{'all': value}} if every region has it"
             )
-        given = {names[0]: given}
-    if not isinstance(given, Mapping):
-        raise MissingInputError(f"{where}: expected a value with units or {{region: value}}, got {given!r}")
+        typed = PerRegion({names[0]: typed.value})
+    if not isinstance(typed, PerRegion):
+        raise InputTypeError(f"{where}: expected a value with units or {{region: value}}, got {given!r}")
+    given = {
+        k: (f"{v} {typed.unit}" if typed.unit and isinstance(v, int | float) else v) for k, v in typed.values.items()
+    }
     if set(given) == {"all"}:
         given = dict.fromkeys(names, given["all"])
     unknown = sorted(set(given) - set(names))

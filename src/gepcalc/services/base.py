@@ -376,7 +376,3 @@ def describe_missing(service: str, p: Param) -> str:
     }
     ways = "; or ".join(how[k] for k in p.kinds)
     return f"service {service!r} needs input {p.name!r} ({p.description}) [{p.unit}]; give it as {ways}"
-
-
-def is_quantity_like(value: Any) -> bool:
-    return isinstance(value, str | int | float | pint.Quantity) and not isinstance(value, bool)
