@@ -29,7 +29,11 @@ except PackageNotFoundError:  # running from a source tree
 
 #: public name → the module that defines it (a submodule where name and module coincide)
 _LAZY: dict[str, str] = {
+    "PerRegion": "gepcalc.inputs",
+    "PerType": "gepcalc.inputs",
     "Q_": "gepcalc.units",
+    "Raster": "gepcalc.inputs",
+    "Scalar": "gepcalc.inputs",
     "TIDY_COLUMNS": "gepcalc.account",
     "Account": "gepcalc.account",
     "CoefficientTable": "gepcalc.tables",
@@ -56,7 +60,11 @@ __all__ = [  # the same names as _LAZY, and the version
     "TIDY_COLUMNS",
     "Account",
     "CoefficientTable",
+    "PerRegion",
+    "PerType",
     "Quantity",
+    "Raster",
+    "Scalar",
     "__version__",
     "account",
     "build_landscape",
@@ -117,6 +125,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from gepcalc import demo, errors, project, regions, services
     from gepcalc.account import TIDY_COLUMNS, Account, account, concat
+    from gepcalc.inputs import PerRegion, PerType, Raster, Scalar
     from gepcalc.landscape import build_landscape
     from gepcalc.preflight import validate
     from gepcalc.profiles import load_profile
