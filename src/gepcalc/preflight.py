@@ -106,14 +106,14 @@ def validate(
 
     Parameters
     ----------
-    landcover, regions, region_field, region_name, landcover_classes, inputs, lines, statistics, tables,
-    overrides, services, methods, items, profile, year, price_year, price_index, price_region, deflators, chunks
-        As for :func:`gepcalc.account`.
+    landcover, regions
+        As for :func:`gepcalc.account`, and so are the keyword arguments (``inputs``, ``tables``,
+        ``overrides``, ``services``, ``profile``, ``year`` …) except ``missing``.
     missing
         As for :func:`gepcalc.account`: with ``"list"`` a service that lacks an input is a note (the
         account would list it as not computed), not a problem.
     **ignored
-        The account's other arguments (``progress``, ``missing``, ``areas``, ``title`` …): accepted so that
+        The account's other arguments (``progress``, ``areas``, ``title`` …): accepted so that
         the same keyword arguments can be passed to both, not checked here.
 
     Returns
