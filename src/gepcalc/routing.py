@@ -50,8 +50,8 @@ FloatArray = NDArray[np.float64]
 #   3 2 1
 #   4 x 0
 #   5 6 7
-_DROW = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
-_DCOL = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
+DROW = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
+DCOL = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 _SQRT2 = 1.4142135623730951
 _SQRT2_INV = 1.0 / 1.4142135623730951
 
@@ -71,14 +71,14 @@ class Terrain(NamedTuple):
 # masks and filling
 
 
-def _data_mask(dem: NDArray, nodata: float | None) -> NDArray[np.bool_]:
+def data_mask(dem: NDArray, nodata: float | None) -> NDArray[np.bool_]:
     mask = np.isfinite(dem)
     if nodata is not None and not np.isnan(nodata):
         mask &= dem != nodata
     return mask
 
 
-def _interior_holes(data: NDArray[np.bool_]) -> NDArray[np.bool_]:
+def interior_holes(data: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Nodata cells whose 8-connected nodata region does not reach the raster edge."""
     if data.all():
         return np.zeros_like(data)
@@ -90,6 +90,55 @@ def _interior_holes(data: NDArray[np.bool_]) -> NDArray[np.bool_]:
     inside[edge] = False
     inside[0] = False
     return inside[labels]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def heap_push(hk, hi, hn, key, idx):  # pragma: no cover - compiled
+    """Push ``(key, idx)`` on the binary min-heap ``hk``/``hi`` of ``hn`` entries (grown when full).
+
+    Hand-written: numba compiles no ``heapq``; shared by the priority floods here and in
+    :mod:`gepcalc.tiles`.  Returns the (possibly new) arrays and the new count.
+    """
+    if hn == hk.size:
+        hk = np.concatenate((hk, np.empty(hk.size)))
+        hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
+    j = hn
+    while j > 0:
+        parent = (j - 1) >> 1
+        if hk[parent] <= key:
+            break
+        hk[j] = hk[parent]
+        hi[j] = hi[parent]
+        j = parent
+    hk[j] = key
+    hi[j] = idx
+    return hk, hi, hn + 1
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def heap_pop(hk, hi, hn):  # pragma: no cover - compiled
+    """Remove the smallest entry of the heap of ``hn`` entries: returns its key, its index and the new count."""
+    top_key = hk[0]
+    top_idx = hi[0]
+    hn -= 1
+    key = hk[hn]
+    last = hi[hn]
+    j = 0
+    while True:
+        child = 2 * j + 1
+        if child >= hn:
+            break
+        if child + 1 < hn and hk[child + 1] < hk[child]:
+            child += 1
+        if hk[child] >= key:
+            break
+        hk[j] = hk[child]
+        hi[j] = hi[child]
+        j = child
+    if hn > 0:
+        hk[j] = key
+        hi[j] = last
+    return top_key, top_idx, hn
 
 
 @numba.njit(cache=True, nogil=True)
@@ -116,59 +165,25 @@ def _priority_flood(z, ok):  # pragma: no cover - compiled
             seed = r == 0 or c == 0 or r == ny - 1 or c == nx - 1
             if not seed:
                 for k in range(8):
-                    if not ok[r + _DROW[k], c + _DCOL[k]]:
+                    if not ok[r + DROW[k], c + DCOL[k]]:
                         seed = True
                         break
             if not seed:
                 continue
             closed[r, c] = 1
-            if hn == hk.size:
-                hk = np.concatenate((hk, np.empty(hk.size)))
-                hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
-            # sift up
-            j = hn
-            hn += 1
-            key = z[r, c]
-            while j > 0:
-                parent = (j - 1) >> 1
-                if hk[parent] <= key:
-                    break
-                hk[j] = hk[parent]
-                hi[j] = hi[parent]
-                j = parent
-            hk[j] = key
-            hi[j] = r * nx + c
+            hk, hi, hn = heap_push(hk, hi, hn, z[r, c], r * nx + c)
     while hn > 0 or pn > 0:
         if pn > 0:
             pn -= 1
             idx = pit[pn]
         else:
-            idx = hi[0]
-            hn -= 1
-            # move the last element to the root and sift down
-            key = hk[hn]
-            last = hi[hn]
-            j = 0
-            while True:
-                child = 2 * j + 1
-                if child >= hn:
-                    break
-                if child + 1 < hn and hk[child + 1] < hk[child]:
-                    child += 1
-                if hk[child] >= key:
-                    break
-                hk[j] = hk[child]
-                hi[j] = hi[child]
-                j = child
-            if hn > 0:
-                hk[j] = key
-                hi[j] = last
+            _, idx, hn = heap_pop(hk, hi, hn)
         r0 = idx // nx
         c0 = idx % nx
         level = z[r0, c0]
         for k in range(8):
-            r = r0 + _DROW[k]
-            c = c0 + _DCOL[k]
+            r = r0 + DROW[k]
+            c = c0 + DCOL[k]
             if r < 0 or r >= ny or c < 0 or c >= nx or closed[r, c]:
                 continue
             closed[r, c] = 1
@@ -179,21 +194,7 @@ def _priority_flood(z, ok):  # pragma: no cover - compiled
                 pit[pn] = r * nx + c
                 pn += 1
             else:
-                if hn == hk.size:
-                    hk = np.concatenate((hk, np.empty(hk.size)))
-                    hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
-                j = hn
-                hn += 1
-                key = z[r, c]
-                while j > 0:
-                    parent = (j - 1) >> 1
-                    if hk[parent] <= key:
-                        break
-                    hk[j] = hk[parent]
-                    hi[j] = hi[parent]
-                    j = parent
-                hk[j] = key
-                hi[j] = r * nx + c
+                hk, hi, hn = heap_push(hk, hi, hn, z[r, c], r * nx + c)
 
 
 def _prepare(
@@ -203,12 +204,12 @@ def _prepare(
     z = np.array(dem, dtype=np.float64)  # a copy: the caller's array is never changed
     if z.ndim != 2:
         raise ValueError(f"dem must be a 2-D array, got shape {z.shape}")
-    data = _data_mask(z, nodata)
+    data = data_mask(z, nodata)
     if not data.any():
         raise ValueError("dem has no valid cell")
     routable = data
     if route_through_holes:
-        holes = _interior_holes(data)
+        holes = interior_holes(data)
         if holes.any():
             routable = data | holes
             # Lower than any data cell: the flood raises the hole to its spill level.
@@ -319,7 +320,7 @@ def _slope_kernel(z, data, dx, dy):  # pragma: no cover - compiled
     return out
 
 
-def _slope_on(z: FloatArray, data: NDArray[np.bool_], cell_size: float | tuple[float, float]) -> FloatArray:
+def slope_on(z: FloatArray, data: NDArray[np.bool_], cell_size: float | tuple[float, float]) -> FloatArray:
     dx, dy = (cell_size, cell_size) if np.isscalar(cell_size) else cell_size
     return _slope_kernel(z, data, float(abs(dx)), float(abs(dy)))
 
@@ -359,7 +360,7 @@ def slope(dem: ArrayLike, cell_size: float | tuple[float, float], nodata: float 
         Percent slope [%], float64, NaN at nodata cells.
     """
     z = np.asarray(dem, dtype=np.float64)
-    return _slope_on(z, _data_mask(z, nodata), cell_size)
+    return slope_on(z, data_mask(z, nodata), cell_size)
 
 
 # ---------------------------------------------------------------------------
@@ -375,7 +376,7 @@ def _pack(weights, total):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - compiled
+def mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - compiled
     """MFD proportions packed as 8 × 4 bits (pygeoprocessing's encoding); 0 = no flow.
 
     ``region`` and ``queue`` are scratch index buffers of ``z.size`` elements.
@@ -606,8 +607,8 @@ def _d8_directions(z, ok, block):  # pragma: no cover - compiled
                     best = -1
                     best_slope = 0.0
                     for k in range(8):
-                        r = r0 + _DROW[k]
-                        c = c0 + _DCOL[k]
+                        r = r0 + DROW[k]
+                        c = c0 + DCOL[k]
                         if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                             continue
                         s = h0 - z[r, c]
@@ -635,8 +636,8 @@ def _d8_directions(z, ok, block):  # pragma: no cover - compiled
                         best_slope = 0.0
                         diagonal_nodata = True
                         for k in range(8):
-                            r = r1 + _DROW[k]
-                            c = c1 + _DCOL[k]
+                            r = r1 + DROW[k]
+                            c = c1 + DCOL[k]
                             if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                                 if diagonal_nodata and best_slope == 0.0:
                                     best = k
@@ -694,8 +695,8 @@ def _d8_directions(z, ok, block):  # pragma: no cover - compiled
                         c1 = idx % nx
                         d0 = dist[r1, c1]
                         for k in range(8):
-                            r = r1 + _DROW[k]
-                            c = c1 + _DCOL[k]
+                            r = r1 + DROW[k]
+                            c = c1 + DCOL[k]
                             if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c] or z[r, c] != h0:
                                 continue
                             d1 = d0 + (_SQRT2 if k & 1 else 1.0)
@@ -720,8 +721,8 @@ def _d8_accumulation(fdir, queue):  # pragma: no cover - compiled
             k = fdir[r0, c0]
             if k < 0:
                 continue
-            r = r0 + _DROW[k]
-            c = c0 + _DCOL[k]
+            r = r0 + DROW[k]
+            c = c0 + DCOL[k]
             if 0 <= r < ny and 0 <= c < nx and fdir[r, c] >= 0:
                 indeg[r, c] += 1
     qt = 0
@@ -737,14 +738,14 @@ def _d8_accumulation(fdir, queue):  # pragma: no cover - compiled
         c0 = idx % nx
         value = 1.0
         for k in range(8):
-            r = r0 + _DROW[k]
-            c = c0 + _DCOL[k]
+            r = r0 + DROW[k]
+            c = c0 + DCOL[k]
             if 0 <= r < ny and 0 <= c < nx and fdir[r, c] == (k + 4) % 8:
                 value += acc[r, c]
         acc[r0, c0] = value
         k = fdir[r0, c0]
-        r = r0 + _DROW[k]
-        c = c0 + _DCOL[k]
+        r = r0 + DROW[k]
+        c = c0 + DCOL[k]
         if 0 <= r < ny and 0 <= c < nx and fdir[r, c] >= 0:
             indeg[r, c] -= 1
             if indeg[r, c] == 0:
@@ -762,9 +763,9 @@ def _accumulate(filled: FloatArray, routable: NDArray[np.bool_], method: Method)
     queue = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
     if method == "mfd":
         region = np.empty_like(queue)
-        fdir = _mfd_directions(filled, routable, _DROW, _DCOL, region, queue)
+        fdir = mfd_directions(filled, routable, DROW, DCOL, region, queue)
         del region
-        return _mfd_accumulation(fdir, _DROW, _DCOL, queue)
+        return _mfd_accumulation(fdir, DROW, DCOL, queue)
     if method == "d8":
         return _d8_accumulation(_d8_directions(filled, routable, _PGP_BLOCK), queue)
     raise ValueError(f"method must be 'mfd' or 'd8', got {method!r}")
@@ -826,7 +827,7 @@ def terrain(
     filled, data, routable = _prepare(dem, nodata, route_through_holes)
     keep = routable if values_in_holes else data
     acc = _accumulate(filled, routable, method)
-    slope_pct = _slope_on(filled, keep, cell_size)
+    slope_pct = slope_on(filled, keep, cell_size)
     acc[~keep] = np.nan
     filled[~keep] = np.nan
     return Terrain(filled, slope_pct, acc)

@@ -48,7 +48,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gepcalc import routing
-from gepcalc.routing import _DCOL, _DROW, Terrain
+from gepcalc.routing import DCOL, DROW, Terrain, heap_pop, heap_push
 
 __all__ = ["DEFAULT_TILE", "tiled_terrain"]
 
@@ -98,52 +98,20 @@ def _tile_flood(z, ok, ocean):  # pragma: no cover - compiled
             else:
                 labels[r, c] = nlab
                 nlab += 1
-            if hn == hk.size:
-                hk = np.concatenate((hk, np.empty(hk.size)))
-                hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
-            j = hn
-            hn += 1
-            key = z[r, c]
-            while j > 0:
-                parent = (j - 1) >> 1
-                if hk[parent] <= key:
-                    break
-                hk[j] = hk[parent]
-                hi[j] = hi[parent]
-                j = parent
-            hk[j] = key
-            hi[j] = r * nx + c
+            hk, hi, hn = heap_push(hk, hi, hn, z[r, c], r * nx + c)
     while hn > 0 or pn > 0:
         if pn > 0:
             pn -= 1
             idx = pit[pn]
         else:
-            idx = hi[0]
-            hn -= 1
-            key = hk[hn]
-            last = hi[hn]
-            j = 0
-            while True:
-                child = 2 * j + 1
-                if child >= hn:
-                    break
-                if child + 1 < hn and hk[child + 1] < hk[child]:
-                    child += 1
-                if hk[child] >= key:
-                    break
-                hk[j] = hk[child]
-                hi[j] = hi[child]
-                j = child
-            if hn > 0:
-                hk[j] = key
-                hi[j] = last
+            _, idx, hn = heap_pop(hk, hi, hn)
         r0 = idx // nx
         c0 = idx % nx
         level = z[r0, c0]
         lab = labels[r0, c0]
         for k in range(8):
-            r = r0 + _DROW[k]
-            c = c0 + _DCOL[k]
+            r = r0 + DROW[k]
+            c = c0 + DCOL[k]
             if r < 0 or r >= ny or c < 0 or c >= nx:
                 continue
             if closed[r, c]:
@@ -167,21 +135,7 @@ def _tile_flood(z, ok, ocean):  # pragma: no cover - compiled
                 pit[pn] = r * nx + c
                 pn += 1
             else:
-                if hn == hk.size:
-                    hk = np.concatenate((hk, np.empty(hk.size)))
-                    hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
-                j = hn
-                hn += 1
-                key = z[r, c]
-                while j > 0:
-                    parent = (j - 1) >> 1
-                    if hk[parent] <= key:
-                        break
-                    hk[j] = hk[parent]
-                    hi[j] = hi[parent]
-                    j = parent
-                hk[j] = key
-                hi[j] = r * nx + c
+                hk, hi, hn = heap_push(hk, hi, hn, z[r, c], r * nx + c)
     return labels, ea[:en], eb[:en], ez[:en], nlab
 
 
@@ -199,26 +153,7 @@ def _label_levels(n, start, nbr, weight):  # pragma: no cover - compiled
     hk[0] = -np.inf
     hi[0] = 0
     while hn > 0:
-        a = hi[0]
-        ka = hk[0]
-        hn -= 1
-        key = hk[hn]
-        last = hi[hn]
-        j = 0
-        while True:
-            child = 2 * j + 1
-            if child >= hn:
-                break
-            if child + 1 < hn and hk[child + 1] < hk[child]:
-                child += 1
-            if hk[child] >= key:
-                break
-            hk[j] = hk[child]
-            hi[j] = hi[child]
-            j = child
-        if hn > 0:
-            hk[j] = key
-            hi[j] = last
+        ka, a, hn = heap_pop(hk, hi, hn)
         if done[a] or ka > level[a]:
             continue
         done[a] = 1
@@ -229,20 +164,7 @@ def _label_levels(n, start, nbr, weight):  # pragma: no cover - compiled
             lb = max(level[a], weight[e])
             if lb < level[b]:
                 level[b] = lb
-                if hn == hk.size:
-                    hk = np.concatenate((hk, np.empty(hk.size)))
-                    hi = np.concatenate((hi, np.empty(hi.size, dtype=np.int64)))
-                j = hn
-                hn += 1
-                while j > 0:
-                    parent = (j - 1) >> 1
-                    if hk[parent] <= lb:
-                        break
-                    hk[j] = hk[parent]
-                    hi[j] = hi[parent]
-                    j = parent
-                hk[j] = lb
-                hi[j] = b
+                hk, hi, hn = heap_push(hk, hi, hn, lb, b)
     return level
 
 
@@ -263,7 +185,7 @@ def _ocean(routable: NDArray[np.bool_], win: tuple[int, int, int, int]) -> NDArr
     pad[1 + h0 - r0 : 1 + h1 - r0, 1 + g0 - c0 : 1 + g1 - c0] = routable[h0:h1, g0:g1]
     core = pad[1:-1, 1:-1]
     all_neighbours = np.ones_like(core)
-    for dr, dc in zip(_DROW, _DCOL, strict=True):
+    for dr, dc in zip(DROW, DCOL, strict=True):
         all_neighbours &= pad[1 + dr : pad.shape[0] - 1 + dr, 1 + dc : pad.shape[1] - 1 + dc]
     return core & ~all_neighbours
 
@@ -387,16 +309,16 @@ def _open_flats(z, ok, t0, t1, s0, s1):  # pragma: no cover - compiled
                 if t0 <= r1 < t1 and s0 <= c1 < s1:
                     lower = False
                     for k in range(8):
-                        r = r1 + _DROW[k]
-                        c = c1 + _DCOL[k]
+                        r = r1 + DROW[k]
+                        c = c1 + DCOL[k]
                         if 0 <= r < ny and 0 <= c < nx and ok[r, c] and z[r, c] < h0:
                             lower = True
                             break
                     if not lower:
                         out[r1 - t0, c1 - s0] = 1
                 for k in range(8):
-                    r = r1 + _DROW[k]
-                    c = c1 + _DCOL[k]
+                    r = r1 + DROW[k]
+                    c = c1 + DCOL[k]
                     if r < 0 or r >= ny or c < 0 or c >= nx or seen[r, c] or not ok[r, c] or z[r, c] != h0:
                         continue
                     seen[r, c] = 1
@@ -427,8 +349,8 @@ def _flat_component(z, ok, r0, c0, mark):  # pragma: no cover - compiled
         b0 = min(b0, c1)
         b1 = max(b1, c1)
         for k in range(8):
-            r = r1 + _DROW[k]
-            c = c1 + _DCOL[k]
+            r = r1 + DROW[k]
+            c = c1 + DCOL[k]
             if r < 0 or r >= ny or c < 0 or c >= nx or mark[r, c] or not ok[r, c] or z[r, c] != h0:
                 continue
             mark[r, c] = 1
@@ -443,7 +365,7 @@ def _directions(z: FloatArray, ok: NDArray[np.bool_]) -> NDArray[np.int32]:
     n = z.size
     region = np.empty(n, dtype=np.int64)
     queue = np.empty(n, dtype=np.int64)
-    return routing._mfd_directions(z, ok, _DROW, _DCOL, region, queue)
+    return routing.mfd_directions(z, ok, DROW, DCOL, region, queue)
 
 
 def directions_tiled(
@@ -505,8 +427,8 @@ def _acc_round(fdir, acc, published, mine, indeg, first, t0, t1, s0, s1):  # pra
                     continue
                 for k in range(8):
                     if (f >> (4 * k)) & 0xF:
-                        r = r0 + _DROW[k]
-                        c = c0 + _DCOL[k]
+                        r = r0 + DROW[k]
+                        c = c0 + DCOL[k]
                         if t0 <= r < t1 and s0 <= c < s1 and fdir[r, c] != 0:
                             indeg[r, c] += 1
         for r0 in range(t0, t1):
@@ -525,8 +447,8 @@ def _acc_round(fdir, acc, published, mine, indeg, first, t0, t1, s0, s1):  # pra
             f = fdir[r0, c0]
             for k in range(8):
                 if (f >> (4 * k)) & 0xF:
-                    r = r0 + _DROW[k]
-                    c = c0 + _DCOL[k]
+                    r = r0 + DROW[k]
+                    c = c0 + DCOL[k]
                     if t0 <= r < t1 and s0 <= c < s1 and fdir[r, c] != 0:
                         indeg[r, c] -= 1
                         if indeg[r, c] == 0:
@@ -540,8 +462,8 @@ def _acc_round(fdir, acc, published, mine, indeg, first, t0, t1, s0, s1):  # pra
         c0 = idx % nx
         value = 1.0
         for k in range(8):
-            r = r0 + _DROW[k]
-            c = c0 + _DCOL[k]
+            r = r0 + DROW[k]
+            c = c0 + DCOL[k]
             if r < 0 or r >= ny or c < 0 or c >= nx:
                 continue
             fk = fdir[r, c]
@@ -558,8 +480,8 @@ def _acc_round(fdir, acc, published, mine, indeg, first, t0, t1, s0, s1):  # pra
         f = fdir[r0, c0]
         for k in range(8):
             if (f >> (4 * k)) & 0xF:
-                r = r0 + _DROW[k]
-                c = c0 + _DCOL[k]
+                r = r0 + DROW[k]
+                c = c0 + DCOL[k]
                 if t0 <= r < t1 and s0 <= c < s1 and fdir[r, c] != 0:
                     indeg[r, c] -= 1
                     if indeg[r, c] == 0:
@@ -676,11 +598,11 @@ def tiled_terrain(
     z = np.array(dem, dtype=np.float64)
     if z.ndim != 2:
         raise ValueError(f"dem must be a 2-D array, got shape {z.shape}")
-    data = routing._data_mask(z, nodata)
+    data = routing.data_mask(z, nodata)
     if not data.any():
         raise ValueError("dem has no valid cell")
     routable = data
-    holes = routing._interior_holes(data)
+    holes = routing.interior_holes(data)
     if holes.any():
         routable = data | holes
         z[holes] = np.min(z[data]) - 1.0
@@ -695,7 +617,7 @@ def tiled_terrain(
         acc = accumulate_tiled(fdir, tile, pool)
     del fdir
     keep = routable if values_in_holes else data
-    slope = routing._slope_on(z, keep, cell_size)
+    slope = routing.slope_on(z, keep, cell_size)
     acc[~keep] = np.nan
     z[~keep] = np.nan
     return Terrain(z, slope, acc)

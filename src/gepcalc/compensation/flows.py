@@ -58,7 +58,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from gepcalc.errors import InputFileError, RegionError
-from gepcalc.routing import fill_depressions
+from gepcalc.routing import DCOL, DROW, fill_depressions  # neighbour order: 0 = east, counter-clockwise
 
 __all__ = ["OUTLET", "FlowGraph", "FlowMatrices", "flow_graph", "flow_matrices"]
 
@@ -67,9 +67,6 @@ OUTLET = "outlet"
 
 Routing = Literal["d8", "mfd"]
 
-# neighbour order of gepcalc.routing (and pygeoprocessing): 0 = east, counter-clockwise; odd = diagonal
-_DROW = np.array([0, -1, -1, -1, 0, 1, 1, 1], dtype=np.int64)
-_DCOL = np.array([1, 1, 0, -1, -1, -1, 0, 1], dtype=np.int64)
 _SQRT2_INV = 1.0 / 1.4142135623730951
 #: relative tolerance of the check that rows add up to the supply
 RTOL = 1e-9
@@ -110,8 +107,8 @@ def _d8_and_flats(z, ok):  # pragma: no cover - compiled
             best = -1
             best_s = 0.0
             for k in range(8):
-                r = r0 + _DROW[k]
-                c = c0 + _DCOL[k]
+                r = r0 + DROW[k]
+                c = c0 + DCOL[k]
                 if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                     continue
                 s = z[r0, c0] - z[r, c]
@@ -133,8 +130,8 @@ def _d8_and_flats(z, ok):  # pragma: no cover - compiled
                         continue
                     edge = False
                     for k in range(8):
-                        r = r0 + _DROW[k]
-                        c = c0 + _DCOL[k]
+                        r = r0 + DROW[k]
+                        c = c0 + DCOL[k]
                         if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                             edge = True
                     if edge:
@@ -148,8 +145,8 @@ def _d8_and_flats(z, ok):  # pragma: no cover - compiled
             r1 = idx // nx
             c1 = idx % nx
             for k in range(8):
-                r = r1 + _DROW[k]
-                c = c1 + _DCOL[k]
+                r = r1 + DROW[k]
+                c = c1 + DCOL[k]
                 if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                     continue
                 j = r * nx + c
@@ -174,8 +171,8 @@ def _mfd(z, ok, flat_recv):  # pragma: no cover - compiled
                 continue
             total = 0.0
             for k in range(8):
-                r = r0 + _DROW[k]
-                c = c0 + _DCOL[k]
+                r = r0 + DROW[k]
+                c = c0 + DCOL[k]
                 if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c]:
                     continue
                 s = z[r0, c0] - z[r, c]
