@@ -26,6 +26,7 @@ import xarray as xr
 
 from gepcalc import services as registry
 from gepcalc.areas import area_corrections, correct_areas
+from gepcalc.context import AccountContext, revalued
 from gepcalc.errors import (
     CoefficientTableError,
     ConfigError,
@@ -114,6 +115,11 @@ class Account:
         ``service, category, reason`` (what it needs: the input, its unit and how to give it),
         ``item, name_zh, name_en, quantity_unit``.  They are in no number of the account
         (``gep``, ``total``, ``by``) and are listed by ``summary``, ``table`` and the exports.
+    context : AccountContext or None
+        What the account was computed from (landscape, tables, services, items, inputs, the
+        arguments of :func:`account`), :mod:`gepcalc.context`; used by :meth:`revalue`,
+        :meth:`recompute`, projects, maps and Monte Carlo.  None for an account made by
+        :func:`concat` or :meth:`sel` (not computed from one set of inputs).
     """
 
     def __init__(
@@ -138,6 +144,8 @@ class Account:
         )
         #: Monte Carlo draws (:class:`gepcalc.uncertainty.AccountUncertainty`) when computed with ``uncertainty=N``
         self.uncertainty = None
+        # what the account was computed from (:class:`gepcalc.context.AccountContext`); None when not computed
+        self.context: AccountContext | None = None
 
     def __repr__(self) -> str:
         gep = self.gep("亿元")
@@ -315,6 +323,52 @@ class Account:
         return pd.concat([df, rows[[c for c in df.columns if c in rows]]], ignore_index=True)
 
     # -- combining ------------------------------------------------------------------------
+    def revalue(
+        self,
+        prices: Mapping[str, str | Path | CoefficientTable] | None = None,
+        overrides: Mapping[str, Mapping[Any, Mapping[str, Any]]] | None = None,
+    ) -> Account:
+        r"""The same quantities at other prices: a new account, no raster work.
+
+        Each service's value parameters are resolved again from the context's tables with
+        ``prices`` (replacement tables by name, e.g. ``{"prices": "my_prices.csv"}``) and
+        ``overrides`` (single values, ``{"prices": {"water_storage_cost": {"price": "7.06 CNY/m**3"}}}``)
+        applied, and the value is
+
+        .. math:: V'_{s,i,r,e} = \mathrm{value}_s(Q_{s,i,r,e}, P') \cdot f_s  \quad [CNY/yr]
+
+        on the account's quantities :math:`Q` (after the profile's double-counting rules, which
+        scale quantity and value alike).  Replacements and overrides are taken at the account's
+        price year as given (not repriced).  Services given by lines keep their line values; a
+        parameter that also changes a quantity (soil contents of soil retention's nutrients,
+        ``regional_uses_value_params``) is only re-valued here: use :meth:`recompute` for it.
+        ``sources`` gets the new values' rows for the changed tables, the notes say what was
+        revalued; ``adjustments`` and ``uncertainty`` are not recomputed.
+
+        Raises
+        ------
+        ConfigError
+            The account has no context (:func:`concat`, :meth:`sel`), or a table it did not use.
+        """
+        return revalued(self, prices, overrides)
+
+    def recompute(self, **changes) -> Account:
+        """:func:`account` again with the arguments this one was computed with, ``changes`` replacing some.
+
+        E.g. ``acct.recompute(year=2021, landcover="lc2021.tif")``.  The raster work is done again.
+
+        Raises
+        ------
+        ConfigError
+            The account has no context (made by :func:`concat` or :meth:`sel`).
+        """
+        if self.context is None:
+            raise ConfigError(
+                "this account has no context (made by gepcalc.concat or Account.sel, not computed from one set of "
+                "inputs): recompute the accounts it was made of"
+            )
+        return account(**{**self.context.kwargs, **changes})
+
     def sel(self, **indexers) -> Account:
         """A sub-account, e.g. ``acct.sel(region=["A", "B"])`` (values are not recomputed)."""
         return Account(
@@ -427,7 +481,6 @@ def account(
     areas: Mapping[str, Mapping[str, Any]] | None = None,
     uncertainty: int | None = None,
     seed: int | None = None,
-    _parts: dict | None = None,
 ) -> Account:
     """Compute a GEP account.
 
@@ -530,10 +583,13 @@ def account(
         Number of Monte Carlo draws over the coefficients that declare a range (``X_low``/``X_high``)
         and their seed (None = 0): every view then shows the mean and the 90 % interval
         (``value_p05``, ``value_p95``), see :mod:`gepcalc.uncertainty` (``docs/uncertainty.md``).
-    _parts
-        For gepcalc's own callers (projects): a dict filled with what the account was
-        computed from (``land``, ``tables``, ``classes``, ``items``, ``inputs``, ``from_lines``).
+
+    Returns
+    -------
+    Account
+        With :attr:`Account.context`: what it was computed from, these arguments included.
     """
+    called = dict(locals())  # the arguments, first thing: Account.context.kwargs (Account.recompute)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if missing not in ("error", "list"):
         raise ConfigError(f"account(missing={missing!r}): expected 'error' (stop) or 'list' (list what is missing)")
@@ -712,20 +768,7 @@ def account(
     notes += _outside_notes(valued, prof)
     if "warning" in sources:  # inputs outside their usual range (gepcalc.plausible)
         notes += list(dict.fromkeys(sources["warning"].dropna()))
-    if uncertainty and _parts is None:
-        _parts = {}
-    if _parts is not None:
-        items_all = {
-            sid: tuple(str(i) for i in r["item"].values) if "item" in r.dims else () for sid, r in result.items()
-        }
-        _parts.update(
-            land=land,
-            tables=loaded,
-            classes=classes_cls,
-            items={**items_all, **item_ids},
-            inputs=inputs,
-            from_lines=line_ids,
-        )
+    items_all = {sid: tuple(str(i) for i in r["item"].values) if "item" in r.dims else () for sid, r in result.items()}
     lines_table = provenance(valued)
     notes += line_price_notes(lines_table, repriced)
     acct = Account(
@@ -736,10 +779,22 @@ def account(
         adjustments=adjustments,
         not_computed=pd.DataFrame(listed or [], columns=NOT_COMPUTED_COLUMNS),
     )
+    acct.context = AccountContext(
+        land=land,
+        tables=loaded,
+        classes=tuple(classes_cls),
+        items={**items_all, **item_ids},
+        inputs=inputs,
+        from_lines=frozenset(line_ids),
+        profile=prof,
+        overrides=overrides or {},
+        corrections=tuple(corrections),
+        kwargs=called,
+    )
     if uncertainty:  # Monte Carlo over the declared ranges (no raster work per draw where linear)
         from gepcalc.uncertainty import attach
 
-        attach(acct, {**_parts, "profile": prof, "corrections": corrections, "overrides": overrides}, uncertainty, seed)
+        attach(acct, uncertainty, seed)
     return acct
 
 

@@ -49,10 +49,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from gepcalc.context import AccountContext
 from gepcalc.errors import ConfigError
 from gepcalc.io import atomic
 from gepcalc.project.uncertainty import Coefficient, declared_ranges, draw_factors
-from gepcalc.resolve import arguments
 from gepcalc.units import VALUE_UNIT, factor
 
 #: how a physical parameter enters the quantity of a service (by ``spec.key``), read from each
@@ -240,31 +240,35 @@ def _range_note(table, row) -> str:
 class Engine:
     """Evaluate an account's values for any matrix of coefficient factors φ (draws × coefficients).
 
-    Built once from the account and the parts it was computed from (``account(_parts=...)``):
-    the zonal sums at the table values, one extra sum per affine parameter drawn, the resolved
-    arguments.  :meth:`values` then costs no raster work for linear parameters.
+    Built once from the account and what it was computed from (``acct.context``,
+    :class:`gepcalc.context.AccountContext`): the zonal sums at the table values, one extra sum
+    per affine parameter drawn, the resolved arguments.  :meth:`values` then costs no raster
+    work for linear parameters.
 
     Parameters
     ----------
     acct
-        The point account.
-    parts
-        ``account(_parts=...)``: ``land, tables, classes, items, inputs, from_lines`` and
-        ``profile``, ``corrections`` (area corrections).
+        The point account (with its ``context``: landscape, tables, services, items, inputs,
+        services given by lines, profile, area corrections, overrides).
     """
 
-    def __init__(self, acct, parts: Mapping[str, Any]):
+    def __init__(self, acct):
+        if acct.context is None:
+            raise ConfigError(
+                "uncertainty: the account has no context (made by gepcalc.concat or Account.sel); "
+                "draw the accounts it was made of"
+            )
         self.acct = acct
-        self.parts = parts
-        self.land = parts.get("land")
-        self.profile = parts["profile"]
+        self.context: AccountContext = acct.context
+        self.land = self.context.land
+        self.profile = self.context.profile
         present = set(acct.data["service"].values)
-        lines = set(parts.get("from_lines", ()))
-        self.classes = [c for c in parts["classes"] if c.spec.id in present]
+        lines = set(self.context.from_lines)
+        self.classes = [c for c in self.context.classes if c.spec.id in present]
         self.raster = [c for c in self.classes if c.spec.id not in lines] if self.land is not None else []
         ids = [c.spec.id for c in self.raster]
         self.coefficients, self.uses, self.held = ranged_coefficients(
-            acct.sources, parts["tables"], self.classes, ids, parts.get("overrides")
+            acct.sources, self.context.tables, self.classes, ids, self.context.overrides
         )
         self.keys = [c.key for c in self.coefficients]
         self.notes: list[str] = []
@@ -272,17 +276,10 @@ class Engine:
 
     # resolved arguments and sums at the table values
     def _args(self, cls, which: str) -> dict:
-        return arguments(
-            cls,
-            which,
-            inputs=self.parts["inputs"],
-            tables=self.parts["tables"],
-            land=self.land,
-            items=self._items(cls),
-        )
+        return self.context.arguments(cls, which)
 
     def _items(self, cls) -> tuple:
-        return tuple(self.parts["items"].get(cls.spec.id, ()))
+        return self.context.items_of(cls)
 
     def _drawn(self, sid: str, stage: str) -> dict[str, list[tuple[int, Use]]]:
         """Per parameter of service ``sid`` at ``stage``: the (coefficient index, use) drawn."""
@@ -463,7 +460,7 @@ class Engine:
         if not sums:
             return xr.DataArray(np.zeros((phi.shape[0], 0)), dims=("draw", "service"))
         sums["__area__"] = self.sums["__area__"]
-        area = correct_areas(sums, self.parts.get("corrections") or (), self.raster, [], None)
+        area = correct_areas(sums, self.context.corrections, self.raster, [], None)
         quantities, values = {}, {}
         for cls in self.raster:
             sid = cls.spec.id
@@ -690,7 +687,7 @@ class AccountUncertainty:
         """Tornado chart of :meth:`sensitivity` (:func:`tornado`)."""
         return tornado(self.sensitivity(unit), path, unit)
 
-    def _parts(self, dims: Sequence[str]) -> tuple[xr.DataArray, xr.DataArray]:
+    def _point_and_change(self, dims: Sequence[str]) -> tuple[xr.DataArray, xr.DataArray]:
         """Point value and change per draw [CNY/yr], summed over all but ``dims``."""
         point = self.point
         delta = self.delta.reindex(service=point["service"], fill_value=0.0)
@@ -707,7 +704,7 @@ class AccountUncertainty:
 
     def draws(self, dims: Sequence[str]) -> xr.DataArray:
         """Value draws [CNY/yr] summed over all but ``dims`` (any of service, item, category, region, ecosystem)."""
-        p, d = self._parts(dims)
+        p, d = self._point_and_change(dims)
         return (p + d).transpose("draw", *[x for x in d.dims if x != "draw"])
 
     def interval(self, dims: Sequence[str], unit: str = "CNY") -> pd.DataFrame:
@@ -716,7 +713,7 @@ class AccountUncertainty:
         Computed as point + statistic of the change, so that ranges of zero width give the point value exactly.
         """
         f = factor(VALUE_UNIT, f"{unit} / yr")
-        p, d = self._parts(dims)
+        p, d = self._point_and_change(dims)
         keep = [x for x in d.dims if x != "draw"]
         stats = xr.Dataset(
             {
@@ -786,15 +783,13 @@ def _after(df: pd.DataFrame, col: str, new: list[str]) -> pd.DataFrame:
     return df[cols[:i] + new + cols[i:]]
 
 
-def monte_carlo(acct, parts: Mapping[str, Any], n: int, seed: int | None = None, distribution: str = "triangular"):
+def monte_carlo(acct, n: int, seed: int | None = None, distribution: str = "triangular"):
     """Draw the account ``n`` times (see module docstring) and return :class:`AccountUncertainty`.
 
     Parameters
     ----------
     acct
-        The point account.
-    parts
-        What it was computed from (``account(_parts=...)``, with ``profile`` and ``corrections``).
+        The point account, with its ``context`` (what it was computed from, :mod:`gepcalc.context`).
     n
         Number of draws (≥ 1).
     seed
@@ -805,7 +800,7 @@ def monte_carlo(acct, parts: Mapping[str, Any], n: int, seed: int | None = None,
     if int(n) != n or n < 1:
         raise ConfigError(f"account(uncertainty={n!r}): the number of draws must be a whole number ≥ 1")
     seed = 0 if seed is None else int(seed)
-    eng = Engine(acct, parts)
+    eng = Engine(acct)
     phi = draw_factors(eng.coefficients, int(n), seed, distribution)
     point = acct.data["value"].isel(scenario=0, year=0, drop=True)
     delta = eng.delta(phi.to_numpy()) if len(eng.coefficients) else None
@@ -891,9 +886,9 @@ def coefficient_table(eng: Engine) -> pd.DataFrame:
     )
 
 
-def attach(acct, parts: Mapping[str, Any], n: int, seed: int | None = None) -> None:
+def attach(acct, n: int, seed: int | None = None) -> None:
     """Compute :func:`monte_carlo` and hang it on the account (``acct.uncertainty``), with its notes."""
-    acct.uncertainty = monte_carlo(acct, parts, n, seed)
+    acct.uncertainty = monte_carlo(acct, n, seed)
     acct.notes.extend(acct.uncertainty.notes_text())
 
 

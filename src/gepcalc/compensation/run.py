@@ -243,7 +243,6 @@ def _layers(
     """The account of the flow services, then every layer routed and valued."""
     from gepcalc.account import account
     from gepcalc.io import check_same_grid, open_raster
-    from gepcalc.resolve import arguments
     from gepcalc.zonal import on_grid
 
     sids = []
@@ -254,9 +253,9 @@ def _layers(
         if unknown:
             raise ConfigError(f"flows {i} ({f['service']}): unknown keys {sorted(unknown)} (service, delivery, items)")
         sids.append(f["service"])
-    parts: dict = {}
-    acct = account(landcover, regions, region_field=region_field, services=sids, _parts=parts, **account_kwargs)
-    land = parts["land"]
+    acct = account(landcover, regions, region_field=region_field, services=sids, **account_kwargs)
+    ctx = acct.context
+    land = ctx.land
     names = list(land.region_names)
     codes = np.asarray(land.region.values)
     empty = [n for i, n in enumerate(names, start=1) if not (codes == i).any()]
@@ -281,12 +280,11 @@ def _layers(
         centroids[n] = (float(xs[cc].mean()), float(ys[rr].mean()))
     data = acct.data.isel(scenario=0, year=0, drop=True)
     out: dict[str, Layer] = {}
-    by_id = {c.spec.id: c for c in parts["classes"]}
     for f in flows:
         sid = f["service"]
-        cls = by_id[sid]
-        items = parts["items"].get(sid, ())
-        pargs = arguments(cls, "physical", inputs=parts["inputs"], tables=parts["tables"], land=land, items=items)
+        cls = ctx.service(sid)
+        items = ctx.items_of(cls)
+        pargs = ctx.physical_arguments(cls)
         q = on_grid(cls.physical(area=land.area, **pargs), land)
         eco = np.asarray(land.ecosystem.values)
         delivery = _delivery(f.get("delivery"), land, f"flows {sid}, delivery", graph=graph, dem=dem_da, pargs=pargs)

@@ -8,9 +8,10 @@ ch. 7; ``/work/shared/reference/gep-method.md`` §1)
 .. math:: \\Delta V = \\sum_i (Q_{i,with} - Q_{i,baseline}) \\cdot P_i   \\quad [CNY/yr]
 
 computed per service, item, region (boundary part) and ecosystem type as
-``with.value − baseline.value``.  A :class:`State` keeps what the account used
-(landscape, loaded tables, service classes) so values can be recomputed for other
-prices without touching the rasters (:func:`revalue`).
+``with.value − baseline.value``.  A :class:`State` is a state's account; what the account
+was computed from (landscape, loaded tables, service classes, arguments) is its
+``account.context`` (:class:`gepcalc.context.AccountContext`), so values can be recomputed
+for other prices without touching the rasters (:func:`revalue`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ import pandas as pd
 import xarray as xr
 
 from gepcalc.account import NO_ITEM, Account, account
+from gepcalc.context import AccountContext, service_values
 from gepcalc.errors import GridMismatchError, RegionError
 from gepcalc.io import open_raster, read_regions
 from gepcalc.landscape import Landscape
 from gepcalc.project.definition import Project, Scenario
-from gepcalc.resolve import arguments
 from gepcalc.services.base import CATEGORY_NAMES, Service
 from gepcalc.tables import CoefficientTable
 from gepcalc.units import VALUE_UNIT, factor, unit_label
@@ -39,43 +40,67 @@ SCENARIOS = ("baseline", "with_project")
 
 @dataclass
 class State:
-    """One computed state: its account and what the account was computed from.
+    """One computed state: its account, which carries what it was computed from (``account.context``).
 
     Attributes
     ----------
     label : str
         ``"baseline"`` or ``"with_project"``.
     account : Account
-        The state's account on the boundary [CNY/yr].
-    kwargs : dict
-        The keyword arguments given to :func:`gepcalc.account` (to re-run it with changes).
-    land : Landscape
-        The state's landscape (lazy), for maps and value parameters.
-    tables : dict
-        The coefficient tables the account used, with the state's overrides applied.
-    classes : list
-        The service classes (method chosen).
-    items : dict
-        Items per service id.
+        The state's account on the boundary [CNY/yr], with its
+        :class:`~gepcalc.context.AccountContext`.
+    notes : list of str
+        What the state adds to the project's notes.
+
+    The properties ``context``, ``kwargs``, ``land``, ``tables``, ``classes``, ``items``,
+    ``from_lines`` and ``inputs`` read the account's context.
     """
 
     label: str
     account: Account
-    kwargs: dict
-    land: Landscape
-    tables: dict[str, CoefficientTable]
-    classes: list[type[Service]]
-    items: dict[str, tuple[str, ...]]
-    #: services whose quantities came from lines (statistics); their values are not re-derived
-    from_lines: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
     @property
+    def context(self) -> AccountContext:
+        """What the state's account was computed from."""
+        return self.account.context
+
+    @property
+    def kwargs(self) -> dict:
+        """The arguments :func:`gepcalc.account` was called with (to re-run it with changes)."""
+        return {k: v for k, v in self.context.kwargs.items() if k != "progress"}
+
+    @property
+    def land(self) -> Landscape:
+        """The state's landscape (lazy), for maps and value parameters."""
+        return self.context.land
+
+    @property
+    def tables(self) -> dict[str, CoefficientTable]:
+        """The coefficient tables the account used, with the state's overrides applied."""
+        return dict(self.context.tables)
+
+    @property
+    def classes(self) -> list[type[Service]]:
+        """The service classes (method chosen)."""
+        return list(self.context.classes)
+
+    @property
+    def items(self) -> dict[str, tuple[str, ...]]:
+        """Items per service id."""
+        return dict(self.context.items)
+
+    @property
+    def from_lines(self) -> set[str]:
+        """Services whose quantities came from lines (statistics); their values are not re-derived."""
+        return set(self.context.from_lines)
+
+    @property
     def inputs(self) -> dict:
-        return self.kwargs.get("inputs") or {}
+        return dict(self.context.inputs)
 
     def service(self, sid: str) -> type[Service]:
-        return next(c for c in self.classes if c.spec.id == sid)
+        return self.context.service(sid)
 
 
 # -- inputs checks ----------------------------------------------------------------------------
@@ -170,30 +195,20 @@ def run_state(
         title=f"{project.name} — {label}",
         **common,
     )
-    parts: dict = {}
-    acct = account(progress=progress, _parts=parts, **kwargs)
-    return State(
-        label, acct, kwargs, parts["land"], parts["tables"], parts["classes"], parts["items"], parts["from_lines"]
-    )
+    return State(label, account(progress=progress, **kwargs))
 
 
 def rerun(state: State, *, services: Sequence[type[Service]], tables: Mapping[str, CoefficientTable]) -> Account:
     """The state's account again for some services, with other (already overridden) tables."""
-    kwargs = {**state.kwargs, "services": list(services), "tables": {**state.kwargs["tables"], **tables}}
-    kwargs["overrides"] = {}  # the given tables already carry the state's overrides
-    return account(**kwargs)
+    return state.account.recompute(
+        services=list(services),
+        tables={**state.kwargs["tables"], **tables},
+        overrides={},  # the given tables already carry the state's overrides
+        progress=False,
+    )
 
 
 # -- values from quantities -------------------------------------------------------------------
-
-
-def quantity_of(acct: Account, cls: type[Service], items: Sequence[str]) -> xr.DataArray:
-    """A service's quantity by region × ecosystem [× item] from an account, as ``value()`` takes it."""
-    q = acct.data["quantity"].sel(service=cls.spec.id).isel(scenario=0, year=0, drop=True)
-    q = q.reset_coords(drop=True)
-    if cls.spec.items:
-        return q.sel(item=list(items))
-    return q.sel(item=NO_ITEM, drop=True)
 
 
 def revalue(
@@ -204,23 +219,23 @@ def revalue(
 ) -> dict[str, xr.DataArray]:
     """Value [CNY/yr] by region × ecosystem of each service from the account's quantities and ``tables``.
 
-    value = ``cls.value(Q, **value_params)`` × unit factor, with the value parameters
-    resolved again from ``tables`` (default: the state's).  With the state's own tables
-    this reproduces the account's values exactly; with perturbed prices it gives the
-    values for those prices without recomputing any raster.
+    value = ``cls.value(Q, **value_params)`` × unit factor (:func:`gepcalc.context.service_values`),
+    with the value parameters from the account's context with ``tables`` replacing some of its
+    tables.  With the state's own tables this reproduces the account's values exactly; with
+    perturbed prices it gives the values for those prices without recomputing any raster.
     """
-    tables = {**state.tables, **(tables or {})}
+    ctx = state.context
+    tables = {**ctx.tables, **(tables or {})}
     out = {}
-    for cls in state.classes:
+    for cls in ctx.classes:
         sid = cls.spec.id
         if services is not None and sid not in services:
             continue
-        if sid in state.from_lines:  # priced line by line: the account's values stand
+        if sid in ctx.from_lines:  # priced line by line: the account's values stand
             out[sid] = state.account.data["value"].sel(service=sid).isel(scenario=0, year=0, drop=True).sum("item")
             continue
-        q = quantities[sid] if quantities and sid in quantities else quantity_of(state.account, cls, state.items[sid])
-        vargs = arguments(cls, "value", inputs=state.inputs, tables=tables, land=state.land, items=state.items[sid])
-        v = cls.value(q, **vargs) * cls.value_factor()
+        q = quantities.get(sid) if quantities else None
+        v = service_values(state.account, cls, tables, quantity=q)
         out[sid] = v.sum("item") if "item" in getattr(v, "dims", ()) else v
     return out
 

@@ -24,7 +24,6 @@ import xarray as xr
 from gepcalc.io import atomic
 from gepcalc.maps import spread_by_area
 from gepcalc.project.delta import State
-from gepcalc.resolve import arguments
 from gepcalc.services.base import Service, on_pixels
 from gepcalc.units import factor
 from gepcalc.zonal import on_grid
@@ -37,9 +36,7 @@ def map_method(state: State, cls: type[Service]) -> str:
     """``"per pixel"`` or ``"spread by area"`` (see the module docstring)."""
     if cls.regional is not Service.regional:
         return SPREAD
-    vargs = arguments(
-        cls, "value", inputs=state.inputs, tables=state.tables, land=state.land, items=state.items[cls.spec.id]
-    )
+    vargs = state.context.value_arguments(cls)
     if any(isinstance(v, xr.DataArray) and "region" in v.dims for v in vargs.values()):
         return SPREAD
     return PER_PIXEL
@@ -64,13 +61,13 @@ def _inside(land) -> xr.DataArray:
 
 def value_map(state: State, cls: type[Service]) -> xr.DataArray:
     """Value per pixel [CNY/yr] of one service in one state: 0 on nodata, NaN outside the boundary (lazy)."""
-    land, sid = state.land, cls.spec.id
+    ctx, sid = state.context, cls.spec.id
+    land = ctx.land
     if map_method(state, cls) == PER_PIXEL:
-        pargs = arguments(cls, "physical", inputs=state.inputs, tables=state.tables, land=land, items=state.items[sid])
-        q = on_grid(cls.physical(area=land.area, **pargs), land)
+        q = on_grid(cls.physical(area=land.area, **ctx.physical_arguments(cls)), land)
         if "item" in q.dims:
-            q = q.sel(item=list(state.items[sid]))
-        vargs = arguments(cls, "value", inputs=state.inputs, tables=state.tables, land=land, items=state.items[sid])
+            q = q.sel(item=list(ctx.items_of(cls)))
+        vargs = ctx.value_arguments(cls)
         v = cls.value(q, **{k: _param_on_pixels(x, land) for k, x in vargs.items()}) * cls.value_factor()
         if "item" in v.dims:
             v = v.sum("item", skipna=False)

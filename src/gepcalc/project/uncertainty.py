@@ -11,9 +11,10 @@ range, 1 ± X % otherwise.  A row whose value the user overrode loses its declar
 range (it belonged to the table's value) unless the other state keeps the table's.
 
 **Speed.**  Value parameters (prices) do not change physical quantities, so their
-perturbations re-value the accounts' quantities (:func:`~gepcalc.project.delta.revalue`)
-without touching a raster.  Physical coefficients re-run the two accounts for the
-services that use them (one-at-a-time always; in Monte Carlo only with
+perturbations re-value the accounts' quantities (:func:`~gepcalc.project.delta.revalue`, with
+the value parameters from each account's context, :mod:`gepcalc.context`) without touching a
+raster.  Physical coefficients re-run the two accounts for the services that use them
+(:meth:`gepcalc.Account.recompute`; one-at-a-time always; in Monte Carlo only with
 ``physical = true``, meant for a small number of draws on small data).
 
 ΔGEP scales with the schedule, so NPV = ΔGEP_full · Σ_t f_t d_t for every draw.
@@ -173,7 +174,7 @@ def _key(table: CoefficientTable, row):
 
 def _range_given(state: State, table: str, row, column: str) -> bool:
     """Whether the state's overrides set the range of this cell too (then the range is the user's)."""
-    cells = (state.kwargs.get("overrides") or {}).get(table, {})
+    cells = (state.context.overrides or {}).get(table, {})
     given = next((v for k, v in cells.items() if str(k) == str(row)), {})
     return f"{column}_low" in given and f"{column}_high" in given
 
