@@ -42,38 +42,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gepcalc.errors import ConfigError, unknown_keys
+from gepcalc.errors import ConfigError
 from gepcalc.io import read_toml
+from gepcalc.schema import AccountFile, AccountSection, InputsFile, validate
 
-ACCOUNT_KEYS = {
-    "title",
-    "landcover",
-    "landcover_classes",
-    "regions",
-    "region_field",
-    "region_name",
-    "year",
-    "price_year",
-    "scenario",
-    "profile",
-    "services",
-    "methods",
-    "items",
-    "ecosystems",
-    "inputs",
-    "lines",
-    "price_index",
-    "price_region",
-    "chunks",
-    "missing",
-    "areas",
-}
-SECTIONS = {"account", "inputs", "statistics", "tables", "overrides", "output"}
+#: keys of [account] and sections of the file (the schema: :class:`gepcalc.schema.AccountFile`)
+ACCOUNT_KEYS = set(AccountSection.model_fields)
+SECTIONS = set(AccountFile.model_fields)
 _INPUT_META = {"source", "note", "name_zh", "name_en"}
 
 
 def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str, Any]:
-    """Inputs from TOML into what :func:`gepcalc.account` takes.
+    """Inputs from TOML into what :func:`gepcalc.account` takes (their shape checked by :mod:`gepcalc.schema`).
 
     ``{value, unit}`` → ``"value unit"`` (with ``region``: ``{region: "value unit"}``, an input
     given per region); ``{raster, unit}`` → raster (path made
@@ -90,8 +70,6 @@ def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str,
         if "raster" in spec:
             out[name] = {"raster": str((base / spec["raster"]).resolve()), "unit": spec.get("unit")}
         elif "value" in spec:
-            if "unit" not in spec:
-                raise ConfigError(f"{where}: input {name!r} has a value but no unit")
             value = f"{spec['value']} {spec['unit']}"
             # a region input (reservoir capacity, emission load) of one region: region = "淳安县" (or "all")
             out[name] = {str(spec["region"]): value} if "region" in spec else value
@@ -103,23 +81,14 @@ def parse_inputs(raw: Mapping[str, Any], base: Path, *, where: str) -> dict[str,
 
 
 def parse_overrides(raw: Mapping[str, Any], *, where: str) -> dict[str, dict[Any, dict[str, Any]]]:
-    """The ``[overrides]`` section: ``{table: {row: {column: value}}}``, checked for its shape.
+    """The ``[overrides]`` section: ``{table: {row: {column: value}}}`` (new dicts).
 
     Values are handed to :meth:`gepcalc.tables.CoefficientTable.override` as they are: a
     quantity string with its unit for a float column (``"7.06 CNY/m**3"``), a plain value for
-    an int or text column (``price_year = 2010``).
+    an int or text column (``price_year = 2010``). The shape is checked by the schema
+    (:class:`gepcalc.schema.AccountFile`: ``[overrides.<table>.<row>]`` tables).
     """
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: [overrides] must be a table of tables: [overrides.<table>.<row>]")
-    out: dict[str, dict[Any, dict[str, Any]]] = {}
-    for table, rows in raw.items():
-        if not isinstance(rows, Mapping) or not all(isinstance(c, Mapping) for c in rows.values()):
-            raise ConfigError(
-                f"{where}: [overrides.{table}] must hold one table per row, e.g. "
-                f"[overrides.{table}.<row>] with column = value lines (got {rows!r})"
-            )
-        out[table] = {row: dict(cols) for row, cols in rows.items()}
-    return out
+    return {table: {row: dict(cols) for row, cols in rows.items()} for table, rows in raw.items()}
 
 
 def _regions_by_adcode(spec: Mapping[str, Any], *, where: str):
@@ -144,16 +113,8 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     path = Path(path).resolve()
     raw = read_toml(path, "account config", ConfigError)
     base = path.parent
-    if problem := unknown_keys(raw, SECTIONS, str(path), "the file's sections"):
-        raise problem
+    validate(AccountFile, raw, str(path))  # every unknown key, missing key and wrong kind at once
     acc = dict(raw.get("account", {}))
-    if problem := unknown_keys(acc, ACCOUNT_KEYS, str(path), "[account]"):
-        raise problem
-    if "landcover" not in acc and "lines" not in acc and "statistics" not in raw:
-        raise ConfigError(
-            f'{path}: [account] needs `landcover = "FILE"` (the land-cover raster), or `lines = [...]` / a '
-            "[statistics] section for an account made of reported quantities only"
-        )
 
     def rel(p):
         return str((base / p).resolve())
@@ -184,6 +145,7 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if "inputs" in acc:
         ipath = base / acc["inputs"]
         iraw = read_toml(ipath, "inputs file", ConfigError)
+        validate(InputsFile, iraw, str(ipath))
         inputs.update(parse_inputs(iraw.get("inputs", {}), ipath.parent, where=str(ipath)))
     inputs.update(parse_inputs(raw.get("inputs", {}), base, where=str(path)))
     kwargs["inputs"] = inputs
@@ -191,8 +153,6 @@ def load_config(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     kwargs["tables"] = {k: (rel(v) if Path(v).suffix in (".csv", ".toml") else v) for k, v in tables.items()}
     kwargs["overrides"] = parse_overrides(raw.get("overrides", {}), where=str(path))
     output = dict(raw.get("output", {}))
-    if problem := unknown_keys(output, ("dir", "csv", "xlsx"), str(path), "[output]"):
-        raise problem
     for k in ("dir", "csv", "xlsx"):
         if k in output:
             output[k] = rel(output[k])

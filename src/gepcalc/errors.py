@@ -107,23 +107,3 @@ def did_you_mean(name: object, known: Iterable[object], *, listed: int = 15) -> 
     if near:
         return f"; did you mean {near[0]!r}?"
     return f"; known: {', '.join(names[:listed])}{' …' if len(names) > listed else ''}"
-
-
-def unknown_keys(
-    keys: Iterable[object], allowed: Iterable[object], where: str, section: str = ""
-) -> ConfigError | None:
-    """A ConfigError naming every key of ``keys`` not in ``allowed``, with the closest allowed key of each.
-
-    ``"{where}: unknown key(s) ['landcovr'] in [account] (did you mean 'landcover'?); expected [...]"``.
-    """
-    allowed = sorted(map(str, allowed))
-    bad = sorted(str(k) for k in keys if str(k) not in allowed)
-    if not bad:
-        return None
-    near = {k: difflib.get_close_matches(k, allowed, n=1, cutoff=0.6) for k in bad}
-    hints = ", ".join(f"{k!r} → {m[0]!r}" for k, m in near.items() if m)
-    return ConfigError(
-        f"{where}: unknown key(s) {bad}{' in ' + section if section else ''}"
-        + (f" (did you mean {hints}?)" if hints else "")
-        + f"; expected {allowed}"
-    )

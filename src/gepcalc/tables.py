@@ -28,6 +28,7 @@ import pint
 from gepcalc._data import data_dir
 from gepcalc.errors import CoefficientTableError, InputFileError, TableProblem, UnitError, did_you_mean
 from gepcalc.io import read_csv, read_toml
+from gepcalc.schema import TableMeta, check
 from gepcalc.units import Q_, magnitude_in, parse_unit
 
 INDEX_KINDS = ("ecosystem", "landcover", "item")
@@ -394,7 +395,8 @@ def _meta_of(table: CoefficientTable) -> dict:
 
 
 def _read(csv_path: Path, meta: dict) -> CoefficientTable:
-    problems: list[Exception] = []
+    # keys and kinds of the metadata (unknown keys with the closest known one): gepcalc.schema.TableMeta
+    problems: list[Exception] = [TableProblem(p) for p in check(TableMeta, meta)]
     where = str(csv_path)
     raw = read_csv(csv_path, "coefficient table", dtype=str, keep_default_na=False, skipinitialspace=True)
 
@@ -416,12 +418,12 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
 
     columns: dict[str, Column] = {}
     for cname, cspec in (meta.get("columns") or {}).items():
-        if not isinstance(cspec, Mapping):
-            problems.append(TableProblem(f"[columns.{cname}] must be a table of type/unit/min/max"))
+        if not isinstance(cspec, Mapping):  # reported by the schema
             continue
-        col = Column(
+        kept = ("type", "unit", "unit_column", "min", "max", "description")
+        col = Column(  # a bound that is not a number was reported by the schema: left out here
             name=cname,
-            **{k: cspec[k] for k in ("type", "unit", "unit_column", "min", "max", "description") if k in cspec},
+            **{k: cspec[k] for k in kept if k in cspec and not (k in ("min", "max") and _not_number(cspec[k]))},
         )
         if col.type not in COLUMN_TYPES:
             problems.append(TableProblem(f"column {cname!r}: type {col.type!r} is not one of {COLUMN_TYPES}"))
@@ -464,7 +466,9 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
 
     sources: dict[str, Source] = {}
     for sid, s in (meta.get("sources") or {}).items():
-        if not isinstance(s, Mapping) or not s.get("document"):
+        if not isinstance(s, Mapping):  # reported by the schema
+            continue
+        if not s.get("document"):
             problems.append(TableProblem(f"source {sid!r} needs at least a document"))
             continue
         status = s.get("status", "primary")
@@ -561,6 +565,10 @@ def _read(csv_path: Path, meta: dict) -> CoefficientTable:
     if problems:
         raise CoefficientTableError(f"coefficient table {name!r} ({where}) has {len(problems)} problem(s)", problems)
     return table
+
+
+def _not_number(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, int | float)
 
 
 def _validate_values(table: CoefficientTable, problems: list[Exception]) -> None:

@@ -37,12 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from gepcalc.config import parse_inputs
-from gepcalc.errors import ConfigError, unknown_keys
+from gepcalc.errors import ConfigError
 from gepcalc.io import read_toml
 from gepcalc.project.schedule import Schedule, cumulative_ramp, linear_ramp
+from gepcalc.schema import InputsFile, ProjectFile, ProjectSection, ScenarioSection, ScheduleSection, validate
 from gepcalc.units import magnitude_in
 
-SECTIONS = {"project", "schedule", "baseline", "with_project", "eod", "financing", "uncertainty", "output"}
+#: the file's sections and keys (the schema: :class:`gepcalc.schema.ProjectFile`)
+SECTIONS = set(ProjectFile.model_fields)
 #: keys of [project] passed on to gepcalc.account for both accounts
 ACCOUNT_KEYS = (
     "landcover_classes",
@@ -57,18 +59,9 @@ ACCOUNT_KEYS = (
     "price_region",
     "chunks",
 )
-PROJECT_KEYS = {"name", "name_zh", "description", "boundary", "boundary_layer", "boundary_field", *ACCOUNT_KEYS}
-SCENARIO_KEYS = {"landcover", "inputs", "tables", "overrides"}
-SCHEDULE_KEYS = {
-    "start_year",
-    "horizon",
-    "construction",
-    "ramp_up",
-    "cumulative",
-    "discount_rate",
-    "base_year",
-    "timing",
-}
+PROJECT_KEYS = set(ProjectSection.model_fields)
+SCENARIO_KEYS = set(ScenarioSection.model_fields)
+SCHEDULE_KEYS = set(ScheduleSection.model_fields)
 
 
 @dataclass(frozen=True)
@@ -137,8 +130,9 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
     Raises
     ------
     ConfigError
-        Unknown sections or keys, a missing boundary or land cover, or an impossible schedule,
-        naming the file and the key.
+        Unknown sections or keys, values of the wrong kind, a missing boundary or land cover, or an
+        impossible schedule, naming the file and the key; the schema's problems
+        (:class:`gepcalc.schema.ProjectFile`) all at once.
     """
     if isinstance(spec, str | Path):
         path = Path(spec).resolve()
@@ -149,9 +143,8 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
         base_dir, where = Path(base or Path.cwd()).resolve(), "project dict"
     else:
         raise ConfigError(f"a project is a TOML file path or a dict, not a {type(spec).__name__}")
-    check_keys(raw, SECTIONS, where, "top level")
-    proj = dict(raw.get("project", {}))
-    check_keys(proj, PROJECT_KEYS, where, "[project]")
+    validate(ProjectFile, raw, where)
+    proj = dict(raw["project"])
     if proj.get("boundary") is None:
         raise ConfigError(f'{where}: [project] needs `boundary = "FILE"` (the project boundary polygon(s))')
 
@@ -221,25 +214,16 @@ def parse_rate(value: Any, where: str) -> float:
 
 
 def parse_schedule(raw: Mapping, where: str) -> Schedule:
-    """``[schedule]`` → :class:`Schedule` (see the module docstring)."""
-    check_keys(raw, SCHEDULE_KEYS, where, "")
-    for key in ("start_year", "horizon"):
-        if key not in raw:
-            raise ConfigError(f"{where} needs `{key}`")
-        if not isinstance(raw[key], int) or isinstance(raw[key], bool):
-            raise ConfigError(f"{where}: `{key}` must be a whole number, got {raw[key]!r}")
+    """``[schedule]`` → :class:`Schedule` (see the module docstring; keys and kinds: :class:`ScheduleSection`)."""
+    validate(ScheduleSection, raw, where)
     construction = raw.get("construction", [])
     if isinstance(construction, int):
         construction = [construction]
-    if not all(isinstance(y, int) and not isinstance(y, bool) for y in construction):
-        raise ConfigError(f"{where}: `construction` must be a list of years, got {construction!r}")
     ramp = raw.get("ramp_up", [1.0])
-    if isinstance(ramp, int | float) and not isinstance(ramp, bool):
+    if isinstance(ramp, int | float):
         fractions = linear_ramp(ramp) if ramp >= 1 else _bad_ramp(ramp, where)
-    elif isinstance(ramp, list | tuple):
-        fractions = cumulative_ramp(ramp, cumulative=bool(raw.get("cumulative", True)), where=f"{where} ramp_up")
     else:
-        raise ConfigError(f"{where}: `ramp_up` is a number of years (linear) or a list of fractions, got {ramp!r}")
+        fractions = cumulative_ramp(ramp, cumulative=bool(raw.get("cumulative", True)), where=f"{where} ramp_up")
     return Schedule(
         start_year=int(raw["start_year"]),
         horizon=int(raw["horizon"]),
@@ -260,7 +244,7 @@ def _bad_ramp(ramp, where):
 
 
 def _scenario(raw: Mapping, parent: Scenario | None, base: Path, where: str) -> Scenario:
-    check_keys(raw, SCENARIO_KEYS, where, "")
+    """One state (keys and kinds already checked by :class:`ProjectFile`)."""
     landcover = raw.get("landcover", parent.landcover if parent else None)
     if landcover is None:
         raise ConfigError(f'{where} needs `landcover = "FILE"` (the land-cover raster of this state)')
@@ -270,9 +254,9 @@ def _scenario(raw: Mapping, parent: Scenario | None, base: Path, where: str) -> 
     given = raw.get("inputs", {})
     if isinstance(given, str | Path):
         ipath = base / given
-        inputs.update(
-            parse_inputs(read_toml(ipath, "inputs file", ConfigError).get("inputs", {}), ipath.parent, where=str(ipath))
-        )
+        iraw = read_toml(ipath, "inputs file", ConfigError)
+        validate(InputsFile, iraw, str(ipath))
+        inputs.update(parse_inputs(iraw.get("inputs", {}), ipath.parent, where=str(ipath)))
     elif isinstance(given, Mapping):
         plain = {k: v for k, v in given.items() if isinstance(v, str | int | float | Mapping) and not _obj_map(v)}
         inputs.update(parse_inputs(plain, base, where=where))
@@ -304,11 +288,3 @@ def _rel(value: Any, base: Path) -> Any:
     if isinstance(value, str | Path):
         return str((base / value).resolve())
     return value
-
-
-def check_keys(raw: Mapping, allowed: set, where: str, section: str) -> None:
-    """Refuse a section that is not a table or has keys outside ``allowed`` (ConfigError naming file and section)."""
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}{' ' + section if section else ''} must be a table, got {raw!r}")
-    if problem := unknown_keys(raw, allowed, where, section):
-        raise problem

@@ -27,11 +27,13 @@ import pandas as pd
 
 from gepcalc.errors import ConfigError
 from gepcalc.project.schedule import Schedule, npv, payback
+from gepcalc.schema import EODSection, MonetisedSection, validate
 from gepcalc.units import Q_, magnitude_in
 
-EOD_KEYS = {"unit", "investment", "operating_cost", "revenue", "monetised"}
+#: keys of [eod] and of [eod.monetised.NAME] (the schema: :class:`gepcalc.schema.EODSection`)
+EOD_KEYS = set(EODSection.model_fields)
 FLOW_META = {"name_zh", "name_en", "note", "from", "to", "value", "growth"}
-MONETISED_KEYS = {"service", "share", "price", "name_zh", "name_en", "kind", "note"}
+MONETISED_KEYS = set(MonetisedSection.model_fields)
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,7 @@ def parse_eod(raw: Mapping, schedule: Schedule, services: list[str], quantity_un
     """``[eod]`` → :class:`EOD` (None when the section is empty)."""
     if not raw:
         return None
-    unknown = sorted(set(raw) - EOD_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown} in [eod]; expected {sorted(EOD_KEYS)}")
+    validate(EODSection, raw, f"{where} [eod]")
     unit = str(raw.get("unit", "万元"))
     inv = parse_flow(raw.get("investment"), schedule, unit, f"{where} [eod] investment")
     opx = parse_flow(raw.get("operating_cost"), schedule, unit, f"{where} [eod] operating_cost")
@@ -130,11 +130,6 @@ def parse_eod(raw: Mapping, schedule: Schedule, services: list[str], quantity_un
     shares: dict[str, float] = {}
     for name, spec in dict(raw.get("monetised", {})).items():
         w = f"{where} [eod.monetised.{name}]"
-        if not isinstance(spec, Mapping):
-            raise ConfigError(f"{w}: expected a table with service and share")
-        bad = sorted(set(spec) - MONETISED_KEYS)
-        if bad:
-            raise ConfigError(f"{w}: unknown key(s) {bad}; expected {sorted(MONETISED_KEYS)}")
         sid = spec.get("service")
         if sid not in services:
             raise ConfigError(f"{w}: service {sid!r} is not in the project's accounts ({', '.join(services)})")

@@ -41,33 +41,13 @@ from scipy.optimize import brentq
 
 from gepcalc.errors import ConfigError, GepcalcError
 from gepcalc.project.schedule import Schedule, payback
+from gepcalc.schema import DebtSection, EconomicSection, FinancingSection, SubsidySection, validate
 
-FINANCING_KEYS = {
-    "unit",
-    "capital_share",
-    "capital",
-    "loans",
-    "bonds",
-    "subsidies",
-    "benchmark_rate",
-    "capital_benchmark",
-    "income_tax",
-    "depreciation_years",
-    "dscr_required",
-    "economic",
-    "note",
-}
-DEBT_KEYS = {"name_zh", "name_en", "note", "share", "drawdown", "rate", "grace", "term", "repayment", "idc"}
-SUBSIDY_KEYS = {"name_zh", "name_en", "note", "share", "amounts", "kind"}
-ECONOMIC_KEYS = {
-    "social_discount_rate",
-    "investment_factor",
-    "operating_cost_factor",
-    "revenue_factor",
-    "monetised_factor",
-    "non_market_factor",
-    "note",
-}
+#: keys of [financing] and its tables (the schema: :class:`gepcalc.schema.FinancingSection`)
+FINANCING_KEYS = set(FinancingSection.model_fields)
+DEBT_KEYS = set(DebtSection.model_fields)
+SUBSIDY_KEYS = set(SubsidySection.model_fields)
+ECONOMIC_KEYS = set(EconomicSection.model_fields)
 REPAYMENTS = ("equal_instalment", "equal_principal", "bullet")
 IDC_MODES = ("capitalised", "paid")
 SUBSIDY_KINDS = ("investment", "operating")
@@ -198,11 +178,7 @@ def parse_financing(raw: Mapping, schedule: Schedule, investment: pd.Series, *, 
         sources that do not match the investment in a year; each message names the file and key.
     """
     w = f"{where} [financing]"
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{w} must be a table")
-    bad = sorted(set(raw) - FINANCING_KEYS)
-    if bad:
-        raise ConfigError(f"{w}: unknown key(s) {bad}; expected {sorted(FINANCING_KEYS)}")
+    validate(FinancingSection, raw, w)  # keys and kinds of every table, all at once
     unit = str(raw.get("unit", unit))
     years = schedule.years
     last = int(years[-1])
@@ -214,11 +190,6 @@ def parse_financing(raw: Mapping, schedule: Schedule, investment: pd.Series, *, 
     for kind, section, default in (("loan", "loans", "equal_instalment"), ("bond", "bonds", "bullet")):
         for name, spec in dict(raw.get(section, {})).items():
             wd = f"{w} [financing.{section}.{name}]"
-            if not isinstance(spec, Mapping):
-                raise ConfigError(f"{wd}: expected a table (share or drawdown, rate, grace, term, repayment)")
-            bad = sorted(set(spec) - DEBT_KEYS)
-            if bad:
-                raise ConfigError(f"{wd}: unknown key(s) {bad}; expected {sorted(DEBT_KEYS)}")
             amounts, share = _amounts(spec, "drawdown", investment, schedule, unit, wd)
             if share is not None:
                 shares[f"{section}.{name}.share"] = share
@@ -259,11 +230,6 @@ def parse_financing(raw: Mapping, schedule: Schedule, investment: pd.Series, *, 
     subsidies = []
     for name, spec in dict(raw.get("subsidies", {})).items():
         ws = f"{w} [financing.subsidies.{name}]"
-        if not isinstance(spec, Mapping):
-            raise ConfigError(f"{ws}: expected a table (share or amounts, kind)")
-        bad = sorted(set(spec) - SUBSIDY_KEYS)
-        if bad:
-            raise ConfigError(f"{ws}: unknown key(s) {bad}; expected {sorted(SUBSIDY_KEYS)}")
         kind = str(spec.get("kind", "investment"))
         if kind not in SUBSIDY_KINDS:
             raise ConfigError(f"{ws} kind: {kind!r} is not one of {SUBSIDY_KINDS}")
@@ -328,9 +294,6 @@ def parse_financing(raw: Mapping, schedule: Schedule, investment: pd.Series, *, 
     if isinstance(dscr_req, bool) or not isinstance(dscr_req, int | float) or dscr_req <= 0:
         raise ConfigError(f"{w} dscr_required: expected a number > 0 such as 1.2, got {dscr_req!r}")
     econ = dict(raw.get("economic", {}))
-    bad = sorted(set(econ) - ECONOMIC_KEYS)
-    if bad:
-        raise ConfigError(f"{w} [financing.economic]: unknown key(s) {bad}; expected {sorted(ECONOMIC_KEYS)}")
     factors = {}
     for k in ECONOMIC_KEYS - {"social_discount_rate", "note"}:
         v = econ.get(k, 1.0)

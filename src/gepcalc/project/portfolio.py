@@ -156,39 +156,21 @@ def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, d
         monitored year that is not a year, or monitored data other than ``landcover``.
     """
     from gepcalc.io import read_toml
-    from gepcalc.project.definition import check_keys
     from gepcalc.project.result import project
+    from gepcalc.schema import PortfolioFile, validate
 
     path = Path(path).resolve()
     raw = read_toml(path, "portfolio file", ConfigError)
-    check_keys(raw, {"projects"}, str(path), "")
-    if not isinstance(raw.get("projects"), list) or not raw["projects"]:
-        raise ConfigError(f"{path}: no [[projects]] entries (each with `name` and `project`)")
+    validate(PortfolioFile, raw, str(path))  # every entry checked before any project is appraised
     projects, monitored = {}, {}
-    for i, p in enumerate(raw["projects"]):
-        where = f"[[projects]] entry {i + 1}"
-        check_keys(p, {"name", "project", "monitored"}, str(path), where)
-        for key, what in (("name", "the project's name"), ("project", "its PROJECT.toml, relative to this file")):
-            if key not in p:
-                raise ConfigError(f"{path}: {where} has no `{key}` ({what})")
+    for p in raw["projects"]:
         name = str(p["name"])
-        if name in projects:
-            raise ConfigError(f"{path}: project name {name!r} appears twice in [[projects]]")
         res = project(path.parent / p["project"], uncertainty=False, progress=progress)
         projects[name] = res
         mon = {}
-        if not isinstance(p.get("monitored", {}), Mapping):
-            raise ConfigError(f"{path}: {where} ({name!r}): `monitored` must be a table of year = ΔGEP")
         for y, v in p.get("monitored", {}).items():
-            at = f"{path}: project {name!r}, monitored year {y!r}"
-            try:
-                year = int(y)
-            except ValueError:
-                raise ConfigError(f"{at} is not a year") from None
+            year = int(y)
             if isinstance(v, Mapping):
-                check_keys(v, {"landcover"}, at, "")
-                if "landcover" not in v:
-                    raise ConfigError(f'{at}: monitored data needs `landcover = "FILE"` (or give an amount)')
                 mon[year] = monitored_delta(res, landcover=str((path.parent / v["landcover"]).resolve()), year=year)
             else:
                 mon[year] = v
