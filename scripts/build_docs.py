@@ -153,21 +153,30 @@ def _defaults_section(classes: list[type[Service]]) -> tuple[list[str], dict[str
             + " | ".join(
                 f"`{c}` [{_code(t.unit(c)) if t.columns[c].type == 'float' else t.columns[c].type}]" for c in columns
             )
-            + " | status | sources |",
-            "|---|" + "---|" * len(columns) + "---|---|",
+            + " | status | sources |"
+            + (" range (low–high) |" if _ranged(t, columns) else ""),
+            "|---|" + "---|" * len(columns) + "---|---|" + ("---|" if _ranged(t, columns) else ""),
         ]
         for k in t.keys:
             status, ids = _status(t, k)
             cited.setdefault(name, set()).update(i.strip() for i in ids.split(","))
             vals = " | ".join(_number(t.data.at[k, c]) for c in columns)
-            out.append(f"| {k} | {vals} | {status} | {ids} |")
+            rng = (
+                f" {'; '.join(filter(None, (_range(t, k, c) for c in _ranged(t, columns))))} |"
+                if _ranged(t, columns)
+                else ""
+            )
+            out.append(f"| {k} | {vals} | {status} | {ids} |{rng}")
         out.append("")
     for name, rows in per_row.items():
         t = _table(name)
         has_year = "price_year" in t.data.columns
         has_region = "region" in t.data.columns
         head = "| parameter | row | value | unit |" + (" price year |" if has_year else "")
-        head += (" region |" if has_region else "") + " status | sources |"
+        has_range = bool(_ranged(t, [c for _, _, c in rows]))
+        head += (
+            (" region |" if has_region else "") + " status | sources |" + (" range (low–high) |" if has_range else "")
+        )
         out += [f"### Table `{name}` ({_cell(t.title)})", "", head, "|" + "---|" * (head.count("|") - 1)]
         for pname, row, column in rows:
             keys = _rows_of(t, row)
@@ -177,6 +186,7 @@ def _defaults_section(classes: list[type[Service]]) -> tuple[list[str], dict[str
                     + (" |" if has_year else "")
                     + (" |" if has_region else "")
                     + " | |"
+                    + (" |" if has_range else "")
                 )
                 continue
             for k in keys:
@@ -187,9 +197,20 @@ def _defaults_section(classes: list[type[Service]]) -> tuple[list[str], dict[str
                     line += f" {_number(t.data.at[k, 'price_year'])} |"
                 if has_region:
                     line += f" {_cell(t.data.at[k, 'region'])} |"
-                out.append(line + f" {status} | {ids} |")
+                out.append(line + f" {status} | {ids} |" + (f" {_range(t, k, column)} |" if has_range else ""))
         out.append("")
     return out, cited
+
+
+def _ranged(t, columns) -> list[str]:
+    """The columns of ``columns`` with a declared range (``X_low``/``X_high``, docs/tables.md)."""
+    return [c for c in dict.fromkeys(columns) if f"{c}_low" in t.data.columns and f"{c}_high" in t.data.columns]
+
+
+def _range(t, key, column: str) -> str:
+    """``"3.23–4.01"``: the row's declared range of ``column`` (drawn by ``account(uncertainty=N)``), or ""."""
+    lo, hi = t.data.at[key, f"{column}_low"], t.data.at[key, f"{column}_high"]
+    return "" if lo != lo or hi != hi else f"{_number(lo)}–{_number(hi)}"
 
 
 def _sources_section(cited: dict[str, set[str]]) -> list[str]:
