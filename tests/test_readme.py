@@ -1,4 +1,5 @@
-"""Every ```python and ```bash block of README.md runs as written, on the shipped demo data (issue 14).
+"""Every ```python and ```bash block of README.md, and every shell block of docs/*.md, runs as written
+on the shipped demo data (issue 14; the docs' Python blocks run in tests/test_docs.py).
 
 Each block runs in a fresh temporary folder whose ``data`` links to the repository's ``data/`` (the
 README's commands are written from the repository root), so what a block writes stays out of the
@@ -82,3 +83,36 @@ def _wrote_where_it_says(stdout: str, workdir: Path) -> None:
     log = (workdir / "gep-out" / "gepcalc.log").read_text(encoding="utf-8")
     assert "command: gepcalc -q account data/demo/shenzhen2020/account.toml" in log
     assert "profile: mee-2020" in log and "data/demo/shenzhen2020/lines.csv" in log
+
+
+DOC_FENCE = re.compile(r"^```(bash|sh|console)[^\n]*\n(.*?)^```", re.S | re.M)
+#: shell blocks of the docs that are not run here, and why
+DOC_SKIP = (
+    *SKIP,
+    (re.compile(r"benchmarks/|bench_\w+\.py"), "a benchmark, run by hand (docs/benchmarks.md: never timed in tests)"),
+    (re.compile(r"dask (scheduler|worker)|dask-scheduler|kubectl|sbatch"), "starts a cluster (docs/distributed.md)"),
+)
+
+
+def doc_blocks() -> list:
+    """The shell blocks of docs/*.md (their Python blocks run in tests/test_docs.py)."""
+    out = []
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for m in DOC_FENCE.finditer(text):
+            code, line = m.group(2), text.count("\n", 0, m.start()) + 1
+            reason = next((why for pat, why in DOC_SKIP if pat.search(code)), None)
+            marks = [pytest.mark.skip(reason=f"docs/{page.name} line {line}: {reason}")] if reason else []
+            out.append(pytest.param(page.name, code, line, id=f"{page.stem}-line{line}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize(("page", "code", "line"), doc_blocks())
+def test_docs_shell_block_runs_as_written(page, code, line, workdir):
+    before = {p.name for p in ROOT.iterdir()}
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    r = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", code], cwd=workdir, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, f"docs/{page} line {line}:\n{r.stdout}\n{r.stderr}"
+    assert {p.name for p in ROOT.iterdir()} == before
