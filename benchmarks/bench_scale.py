@@ -11,6 +11,8 @@ are measured in the child:
 * ``all``: all twelve regulating services (``bench_regulating``'s "all 12" account), as configured
   (``terrain.TILE``: whole-grid routing by default);
 * ``all-whole``: the same with the whole-grid routing kernels (``terrain.TILE = None``);
+* ``no-routing``: the eleven services without soil retention, water conservation by the Budyko
+  method (no flow routing at all): what grows with the raster outside the routing;
 * ``routing-tiled``: ``terrain.routed(dem, "ls")`` summed, tiled routing (``tiles.DEFAULT_TILE``);
 * ``routing-whole``: the same with the whole-grid kernels (``terrain.TILE = None``).
 
@@ -37,7 +39,7 @@ from _common import cpu_name, peak_rss_mib, write_section  # noqa: E402
 
 START = "<!-- bench-scale:start -->"
 END = "<!-- bench-scale:end -->"
-CASES = ("routing-whole", "routing-tiled", "all", "all-whole")
+CASES = ("routing-whole", "routing-tiled", "all", "all-whole", "no-routing")
 
 
 def child(args) -> None:
@@ -72,7 +74,7 @@ def child(args) -> None:
             man["regions"],
             region_field="name",
             inputs=br.inputs_from(man),
-            services=list(br.CASES["all"]),
+            services=list(br.CASES["no_terrain" if args.case == "no-routing" else "all"]),
             methods={"water_conservation": "budyko"},
             year=2020,
             price_year=2020,
@@ -82,12 +84,15 @@ def child(args) -> None:
     print("RESULT " + json.dumps(out))
 
 
-def run(case: str, manifest: Path, cores: int, src: Path | None = None) -> dict:
-    """One case in a fresh child; ``src``: another gepcalc source tree (``src/``) to import instead."""
+def run(case: str, manifest: Path, cores: int, src: Path | None = None, gdal_cache_mb: int | None = None) -> dict:
+    """One case in a fresh child; ``src``: another gepcalc source tree (``src/``) to import instead;
+    ``gdal_cache_mb``: GDAL's block cache [MB] for the whole child (``GDAL_CACHEMAX``), None: GDAL's default."""
     import bench_regulating as br
 
     cmd = [sys.executable, __file__, "--child", case, "--manifest", str(manifest), "--cores", str(cores)]
     env = br._child_env(cores) | ({"PYTHONPATH": str(src)} if src else {})
+    if gdal_cache_mb is not None:
+        env["GDAL_CACHEMAX"] = str(int(gdal_cache_mb))
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=3600)
     if proc.returncode != 0:
         raise RuntimeError(f"{case} failed:\n{proc.stderr[-4000:]}")
@@ -132,6 +137,12 @@ def main(argv=None) -> int:
         default=None,
         help="also run each case with this gepcalc source tree (e.g. `git archive HEAD src | tar -x -C /tmp/head`)",
     )
+    ap.add_argument(
+        "--gdal-cachemax",
+        type=int,
+        default=None,
+        help="GDAL block cache [MB] for the whole run of each case (GDAL_CACHEMAX); default: GDAL's (5 %% of RAM)",
+    )
     args = ap.parse_args(argv)
     if args.child:
         args.case = args.child
@@ -150,8 +161,10 @@ def main(argv=None) -> int:
                     continue
                 if label and case in ("routing-tiled", "all-whole"):
                     continue  # no tiled routing before
-                r = run(case, manifest, args.cores, src)
+                r = run(case, manifest, args.cores, src, args.gdal_cachemax)
                 r["case"] = f"{case} ({label})" if label else case
+                if args.gdal_cachemax is not None:
+                    r["case"] += f", GDAL_CACHEMAX={args.gdal_cachemax}"
                 print(json.dumps(r), flush=True)
                 results.append(r)
     args.json.parent.mkdir(parents=True, exist_ok=True)

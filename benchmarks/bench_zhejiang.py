@@ -91,7 +91,7 @@ def child(case: str, cores: int) -> None:
     if case == "90 counties":
         chunan = rank.set_index("region").loc["淳安县"]
         out["chunan"] = {k: (float(v) if not isinstance(v, str) else v) for k, v in chunan.items()}
-        out["top"] = rank.head(5)[["region", "GEP [亿元/yr]", "rank", "rank per km²"]].to_dict("records")
+        out["top"] = rank.head(5)[["region", "value", "rank", "rank_per_km2"]].to_dict("records")
     print("RESULT " + json.dumps(out, ensure_ascii=False, default=lambda o: o.item()))
 
 
@@ -181,14 +181,14 @@ def render(results: dict[str, list[dict]], info: str, cores: int, cmd: str) -> s
     p = results.get("province")
     if c:
         ch = c[0]["chunan"]
-        top = ", ".join(f"{r['region']} {r['GEP [亿元/yr]']:,.0f}" for r in c[0]["top"])
+        top = ", ".join(f"{r['region']} {r['value']:,.0f}" for r in c[0]["top"])
         lines += [
             "",
             f"**Result.** Sum over the counties {c[0]['gep_yi']:,.2f} 亿元/yr"
             + (f", province account {p[0]['gep_yi']:,.2f} 亿元/yr" if p else "")
-            + f". Largest GEP (亿元/yr): {top}. 淳安县 (Chun'an): {ch['GEP [亿元/yr]']:,.2f} 亿元/yr on "
-            f"{ch['area [km²]']:,.0f} km², rank {int(ch['rank'])} of {c[0]['regions']} by GEP and "
-            f"{int(ch['rank per km²'])} per km² (water-surface evaporation on coastal water pixels, valued with "
+            + f". Largest GEP (亿元/yr): {top}. 淳安县 (Chun'an): {ch['value']:,.2f} 亿元/yr on "
+            f"{ch['area']:,.0f} km², rank {int(ch['rank'])} of {c[0]['regions']} by GEP and "
+            f"{int(ch['rank_per_km2'])} per km² (water-surface evaporation on coastal water pixels, valued with "
             "Chun'an's inputs, puts coastal counties first: see `notebooks/zhejiang_counties.ipynb`).",
         ]
         if p:

@@ -149,3 +149,32 @@ def test_a_band_holds_about_the_same_number_of_pixels_whatever_the_chunks():
     tiny = ((4,) * 3, (4,) * 6)  # a test's 12 × 24 grid in 4 × 4 chunks: one band, not 18
     assert bands(tiny, band_chunks(tiny)) == [(slice(0, 12), slice(0, 24))]
     assert len(bands(default, band_chunks(default))) == 16  # 64 chunks, 4 per band
+
+
+@pytest.mark.parametrize("tile", [None, 7])
+def test_routing_in_place_gives_the_same_bits_and_never_changes_the_callers_dem(tile, monkeypatch):
+    import dask
+    import dask.array as dsa
+    import xarray as xr
+
+    z = _synthetic(41, 2)
+    kept = z.copy()
+    whole = routing.terrain(z, 30.0, nodata=-9999.0, values_in_holes=True)
+    assert _same(z, kept)  # the default copies
+    route = routing.terrain if tile is None else tiles.tiled_terrain
+    kwargs = {} if tile is None else {"tile": tile}
+    own = z.copy()
+    t = route(own, 30.0, nodata=-9999.0, values_in_holes=True, overwrite=True, **kwargs)
+    assert t.filled is own or np.shares_memory(t.filled, own)  # filled in place, not copied
+    assert _same(t.filled, whole.filled) and _same(t.slope, whole.slope)
+    assert _same(t.accumulation, whole.accumulation)
+    # the lazy routing reads the DEM into an array of its own: a numpy-backed or persisted DEM is untouched
+    monkeypatch.setattr(terrain, "TILE", tile)
+    z[z == -9999.0] = np.nan
+    kept = z.copy()
+    held = dsa.from_delayed(dask.delayed(np.copy)(z), z.shape, z.dtype).persist()  # a chunk the graph holds
+    for data in (z, held, dsa.from_array(z, chunks=16)):
+        dem = xr.DataArray(data, dims=("y", "x"), coords={"y": np.arange(41) * -30.0, "x": np.arange(41) * 30.0})
+        acc = terrain.routed(dem, "accumulation").values
+        assert _same(np.asarray(data), kept)
+        assert _same(acc, whole.accumulation)

@@ -24,6 +24,7 @@ Memory for this step grows with the DEM, not the chunk size (docs/benchmarks.md,
 
 from __future__ import annotations
 
+import sys
 import threading
 import uuid
 import weakref
@@ -36,17 +37,7 @@ from dask.highlevelgraph import HighLevelGraph
 
 from gepcalc import hydrology, routing, tiles
 from gepcalc.errors import InputFileError
-from gepcalc.services.base import Param, strip
-
-#: the DEM input of every service that routes flow over the terrain (filled where it has holes)
-DEM = Param(
-    "dem",
-    "m",
-    "elevation (projected grid, square cells)",
-    kinds=("raster",),
-    example="400 m",
-    fills_nodata=True,
-)
+from gepcalc.units import strip
 
 #: prefix of the routing tasks' keys in a dask graph (one task per routed DEM)
 ROUTING_PREFIX = "routing-"
@@ -69,21 +60,31 @@ def cell_size(da: xr.DataArray) -> float:
 
 
 #: tile side [cells] of the tiled routing (:mod:`gepcalc.tiles`; the same result bit for bit); None:
-#: the whole-grid kernels of :mod:`gepcalc.routing`. None by default: on 4000² cells the tiled routing
-#: is still slower (17 s against 10 s on 2 cores) and peaks higher (1.2 GB against 1.06 GB),
-#: docs/benchmarks.md, "Bounded memory and tiled routing"
+#: the whole-grid kernels of :mod:`gepcalc.routing`. None by default: the tiled routing is about as
+#: fast on 2 cores (0.8–1.8× the whole-grid time, with the machine's load) but peaks 17–20 % higher (it
+#: keeps whole-grid arrays for the exchange between tiles), docs/benchmarks.md, "Bounded memory and
+#: tiled routing"
 TILE: int | None = None
 
 
-def _routed(block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float) -> dict[str, np.ndarray]:
-    """The requested products of one routing of the whole DEM."""
+def _routed(
+    block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float, *, overwrite: bool = False
+) -> dict[str, np.ndarray]:
+    """The requested products of one routing of the whole DEM.
+
+    ``overwrite``: ``block`` was read for this call only (a float64 array nobody else holds); it
+    is filled in place instead of copied and freed, with the filled surface, before the LS factor
+    is computed: the routing's peak is 16 bytes a cell lower (docs/benchmarks.md).
+    """
     if TILE is not None and max(block.shape) > TILE:
-        t = tiles.tiled_terrain(block, size, tile=TILE, values_in_holes=True)
+        t = tiles.tiled_terrain(block, size, tile=TILE, values_in_holes=True, overwrite=overwrite)
     else:
-        t = routing.terrain(block, size, values_in_holes=True)
+        t = routing.terrain(block, size, values_in_holes=True, overwrite=overwrite)
+    del block
     products = {"slope": t.slope, "accumulation": t.accumulation}
+    del t  # the filled surface is not a product
     if "ls" in whats:
-        products["ls"] = hydrology.ls_from_terrain(t.slope, t.accumulation, size, l_max=l_max)
+        products["ls"] = hydrology.ls_from_terrain(products["slope"], products["accumulation"], size, l_max=l_max)
     return {w: products[w] for w in whats}
 
 
@@ -106,9 +107,19 @@ class RoutingJob:
         return self.token
 
     def run(self) -> dict[str, np.ndarray]:
-        """Read the DEM (synchronously, in this task) and route it."""
-        full = np.asarray(self.dem.compute(scheduler="synchronous"), dtype="float64")
-        return _routed(full, self.size, self.whats, self.l_max)
+        """Read the DEM (synchronously, in this task) and route it, in place (the array is this call's)."""
+        return _routed(self.read(), self.size, self.whats, self.l_max, overwrite=True)
+
+    def read(self) -> np.ndarray:
+        """The DEM [m] as a float64 array held by nobody else (copied where it may be shared).
+
+        A view (e.g. of a numpy-backed DataArray's data) or an array the graph still holds (a
+        persisted chunk) is copied, so that routing in place never changes the caller's DEM.
+        """
+        grid = np.asarray(self.dem.compute(scheduler="synchronous"), dtype="float64")
+        if grid.base is not None or sys.getrefcount(grid) > 2:  # 2: `grid` and getrefcount's argument
+            grid = grid.copy()
+        return grid
 
 
 #: routed grids of the accounts being computed in this process, by token (see :func:`forget`)

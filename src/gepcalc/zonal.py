@@ -74,6 +74,17 @@ def active_client():
     return owner if isinstance(owner, Client) else None
 
 
+def bounded_gdal_cache(mb: int | None = None) -> rasterio.Env:
+    """A context in which GDAL's block cache is at most ``mb`` [MB] (default :data:`GDAL_CACHE_MB`).
+
+    GDAL's default cache (5 % of RAM) keeps decoded blocks of every raster read and is the only
+    part of an account without routing whose memory grows with the raster (up to that 5 %:
+    issue 18, docs/benchmarks.md). Everything that reads the inputs (the input checks as well as
+    the zonal pass) should run inside it.
+    """
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB if mb is None else int(mb))
+
+
 def _gdal_cache_on_worker(mb: int) -> None:
     """Set GDAL's block cache [MB] in a worker process (before its first read)."""
     import os
@@ -127,7 +138,7 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
 
                 graph = ds.__dask_graph__()
                 held = client.compute([Delayed(k, graph) for k in routing])
-        with bar, warnings.catch_warnings(), rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+        with bar, warnings.catch_warnings(), bounded_gdal_cache():
             warnings.simplefilter("ignore", category=RuntimeWarning)
             for rows, cols in windows:
                 # No fill_value: flox would also write it over groups whose pixels are all NaN
@@ -146,6 +157,16 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
     finally:
         del held
         terrain.forget([terrain.token_of(k) for k in routing])
+    return by_region_and_type(total, land)
+
+
+def by_region_and_type(total: xr.Dataset, land: Landscape) -> dict[str, xr.DataArray]:
+    """Unstack the sums over the combined ``cell`` code into ``region`` × ``ecosystem``.
+
+    A region × type without pixels (zero area) is 0 for every quantity; each service gets its
+    ``item`` dim back under that name.
+    """
+    n_reg, n_eco = len(land.region_names), len(land.ecosystem_ids)
     out = total.assign_coords(
         region=("cell", np.repeat(np.arange(n_reg), n_eco)), ecosystem=("cell", np.tile(np.arange(n_eco), n_reg))
     )

@@ -1,0 +1,54 @@
+"""Tiled flow routing: pit filling and MFD accumulation tile by tile, equal to the whole-grid routing.
+
+The whole-grid kernels of :mod:`gepcalc.routing` hold the DEM and all their work arrays at
+once (about 50 bytes a cell). Here the DEM is cut into square tiles, each tile is solved on
+its own (tiles run in parallel threads; the numba kernels release the GIL), a small graph of
+what crosses the tile edges is solved globally, and a second local pass finishes each tile,
+after Barnes (2016, *Parallel priority-flood depression filling for trillion cell digital
+elevation models*, Computers & Geosciences 96: 56–68) and Barnes (2017, *Parallel
+non-divergent flow accumulation for trillion cell digital elevation models on desktops or
+clusters*, Environmental Modelling & Software 92: 202–212).
+
+1. **Pit filling** (Barnes 2016). Each tile is flooded from its perimeter and from the cells
+   that drain out of the DEM (raster edge or nodata next to them: the "ocean"); every perimeter
+   cell starts a watershed label, and where two labels meet (inside a tile, or across a tile
+   edge) the spill elevation ``max(z_a, z_b)`` is an edge of a graph of labels. A priority-flood
+   over that graph from the ocean gives each label its spill level ``E``, and the filled surface
+   is ``F = max(F_tile, E[label])``. ``F`` is the minimax surface (the lowest surface from which
+   every cell drains out), a maximum of input elevations, so it equals the whole-grid
+   priority-flood bit for bit.
+2. **MFD directions** are local (3 × 3) except on flats. Each tile is solved with a one-cell
+   halo by the whole-grid kernel; a flat (8-connected cells of equal filled height) that reaches
+   the halo may continue in the next tile, so its cells are solved again on the flat's bounding
+   box plus one cell, where the kernel sees the whole flat in the same order as on the whole grid.
+3. **Accumulation** ``A_i = 1 + Σ_j A_j q_ji / Σ_k q_jk`` (:func:`gepcalc.routing.terrain`) in
+   rounds: a tile computes every cell whose upslope cells are known (its own, or its halo's
+   from the neighbouring tiles' last round) and leaves the others pending; rounds repeat until
+   no cell is pending (the directions form a DAG, so each round finishes the cells of at least
+   one more tile crossing). Each cell is computed once, from its final inputs, in the kernel's
+   neighbour order, so the result equals the whole-grid accumulation bit for bit (Barnes 2017
+   solves the tile-edge graph for D8 in one exchange; MFD splits flow, so rounds are used here).
+4. Slope and LS are local (slope: 3 × 3 on the filled surface with a one-cell halo).
+
+Memory: the tile's work arrays, and for the exchange between tiles arrays of the whole grid:
+the filled surface (8 bytes a cell), the masks (2), the watershed labels while filling (4), the
+directions (4), the accumulation (8) and the accumulation state (3). A flat that crosses a tile
+edge is solved on its bounding box, which can be as large as the grid. So this is not yet bounded
+by the tile size (docs/benchmarks.md, "Bounded memory and tiled routing"); keeping those arrays
+per tile (on disk, or as dask tasks per tile) is what is left to do. Nodata holes are found on the
+whole grid's data mask.
+
+The package: :mod:`~gepcalc.tiles.pipeline` (:func:`tiled_terrain`, :data:`DEFAULT_TILE`), the
+three passes :mod:`~gepcalc.tiles.fill`, :mod:`~gepcalc.tiles.directions` and
+:mod:`~gepcalc.tiles.accumulate`, and :mod:`~gepcalc.tiles.layout` (tile windows and halos).
+This ``__init__`` only re-exports.
+"""
+
+from __future__ import annotations
+
+from gepcalc.tiles.accumulate import accumulate_tiled
+from gepcalc.tiles.directions import directions_tiled
+from gepcalc.tiles.fill import fill_tiled
+from gepcalc.tiles.pipeline import DEFAULT_TILE, tiled_terrain
+
+__all__ = ["DEFAULT_TILE", "accumulate_tiled", "directions_tiled", "fill_tiled", "tiled_terrain"]
