@@ -86,7 +86,10 @@ SMALL_INPUTS = {
     "evaporation_water": "1355 mm/yr",
 }
 SMALL_OVERRIDES = {
-    "carbon_sequestration": {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}},
+    "carbon_sequestration": {
+        "forest": {"sequestration_rate": "2 t/ha/yr"},
+        "grassland": {"sequestration_rate": "0.5 t/ha/yr"},
+    },
     "water_conservation": {"forest": {"runoff_coefficient": 0.05}, "grassland": {"runoff_coefficient": 0.1}},
     "climate_regulation": {
         "forest": {"transpiration_heat": "2837 kJ/m**2/d"},

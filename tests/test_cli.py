@@ -57,9 +57,9 @@ runoff_coefficient = 0.05
 [overrides.water_conservation.grassland]
 runoff_coefficient = 0.1
 [overrides.carbon_sequestration.forest]
-rate = "2 t/ha/yr"
+sequestration_rate = "2 t/ha/yr"
 [overrides.carbon_sequestration.grassland]
-rate = "0.5 t/ha/yr"
+sequestration_rate = "0.5 t/ha/yr"
 [overrides.prices.water_storage_cost]
 price = "{over["water_storage_cost"]["price"]}"
 [overrides.prices.carbon_price]

@@ -41,7 +41,7 @@ STATS = ["agricultural_products", "recreation"]
 
 
 def _by_service(acct) -> pd.Series:
-    return acct.by("service", unit="CNY").set_index("service")["value [CNY/yr]"]
+    return acct.by("service", unit="CNY").set_index("service")["value"]
 
 
 @pytest.mark.parametrize(

@@ -189,7 +189,10 @@ def test_project_states_read_the_context(project_files):
             "baseline": {
                 "landcover": str(base_lc),
                 "overrides": {
-                    "carbon_sequestration": {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}},
+                    "carbon_sequestration": {
+                        "forest": {"sequestration_rate": "2 t/ha/yr"},
+                        "grassland": {"sequestration_rate": "0.5 t/ha/yr"},
+                    },
                     "prices": {"carbon_price": {"price": "50 CNY/t"}},
                 },
             },

@@ -156,7 +156,7 @@ def test_the_chunan_section_of_regulating_methods_matches_the_demo():
 
     text = (DOCS / "regulating_methods.md").read_text(encoding="utf-8")
     acct = gep.demo.chunan_account()
-    by = acct.by("service", "item", unit="亿元").set_index(["service", "item"])["value [亿元/yr]"]
+    by = acct.by("service", "item", unit="亿元").set_index(["service", "item"])["value"]
     cpi08, cpi10 = 1.313657, 1.280656  # national CPI 2008 → 2020 and 2010 → 2020 (deflators table)
     forest, wetland, water = 3999.106e6, 26.825e6, 573e6  # m² counted in the county
     c_to_co2, co2_to_o2 = 44.0095 / 12.011, 31.998 / 44.0095

@@ -141,15 +141,20 @@ def test_table_with_wrong_units_or_out_of_range(small_lc, tmp_path):
 
     bad = tmp_path / "carbon_sequestration.csv"
     text = (coefficients_dir() / "carbon_sequestration.csv").read_text(encoding="utf-8")
-    bad.write_text(text.replace("ecosystem,rate,", "ecosystem,rate [kg],", 1), encoding="utf-8")
+    bad.write_text(
+        text.replace("ecosystem,sequestration_rate,", "ecosystem,sequestration_rate [kg],", 1), encoding="utf-8"
+    )
     shutil.copy(coefficients_dir() / "carbon_sequestration.toml", tmp_path / "carbon_sequestration.toml")
     with pytest.raises(CoefficientTableError) as e:
         run(small_lc, tables={"carbon_sequestration": bad}, overrides={})
-    assert "column 'rate' header [kg]" in str(e.value) and str(bad) in str(e.value)
+    assert "column 'sequestration_rate' header [kg]" in str(e.value) and str(bad) in str(e.value)
 
     with pytest.raises(CoefficientTableError) as e:
-        run(small_lc, overrides={**SMALL_OVERRIDES, "carbon_sequestration": {"forest": {"rate": "250 t/ha/yr"}}})
-    assert "row 'forest', column 'rate': 250 t / ha / yr is outside the allowed range" in str(e.value)
+        run(
+            small_lc,
+            overrides={**SMALL_OVERRIDES, "carbon_sequestration": {"forest": {"sequestration_rate": "250 t/ha/yr"}}},
+        )
+    assert "row 'forest', column 'sequestration_rate': 250 t / ha / yr is outside the allowed range" in str(e.value)
 
 
 def test_regions_problems(small_lc, tmp_path):

@@ -267,7 +267,7 @@ def test_project_with_financing_writes_the_bank_summary(files):  # noqa: F811
     assert res.finance_mc is not None and len(res.finance_mc) == 8
     again = finance_monte_carlo(res, res.mc, seed=3, investment=0.1, revenue=0.2)
     pd.testing.assert_frame_equal(res.finance_mc, again)  # same seed, same draws
-    assert res.finance_mc["revenue factor"].between(0.8, 1.2).all()
+    assert res.finance_mc["revenue_factor"].between(0.8, 1.2).all()
     xlsx = res.to_excel(files["tmp"] / "out" / "p.xlsx")
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[0] == "bank summary 银行摘要"
@@ -280,3 +280,20 @@ def test_project_with_financing_writes_the_bank_summary(files):  # noqa: F811
     assert any("monetised ΔGEP" in v for v in bank.loc[["risk"], "value"])
     html = res.to_html(files["tmp"] / "out" / "p.html").read_text(encoding="utf-8")
     assert "银行授信摘要" in html and "财务计划现金流量表" in html
+
+
+def test_finance_monte_carlo_has_machine_columns_and_units_in_attrs(files):  # noqa: F811
+    unc = {"draws": 4, "seed": 3, "revenue": "20 %", "tables": ["prices"]}
+    res = gep.project(spec(files, eod=EOD, financing=FIN, uncertainty=unc))
+    assert {"investment_factor", "revenue_factor", "delta_gep"} <= set(res.finance_mc.columns)
+    assert res.finance_mc.attrs["units"] == {"delta_gep": "CNY/yr", "fnpv_after_tax": "CNY", "enpv": "CNY"}
+
+
+def test_bank_summary_rows_are_a_table():
+    """Each indicator row names an indicator key, a known format and a reference (key, number or none)."""
+    from gepcalc.project.report.bank import FORMAT_UNITS, INDICATOR_ROWS
+
+    for zh, _en, key, kind, ref in INDICATOR_ROWS:
+        assert kind in FORMAT_UNITS, (zh, kind)
+        assert isinstance(key, tuple) == (kind == "years"), (zh, key)
+        assert ref is None or isinstance(ref, str | float), (zh, ref)

@@ -75,7 +75,7 @@ def test_profile_lists_every_indicator_it_could_not_compute(small_lc, prices_wit
     assert by.at["carbon_sequestration", "quantity"] == pytest.approx(CARBON_T, rel=1e-12)
     assert acct.gep("CNY").magnitude == pytest.approx(CARBON_CNY, rel=1e-12)
     tot = acct.total(unit="CNY").set_index("category")
-    assert tot.at["GEP", "value [CNY/yr]"] == pytest.approx(CARBON_CNY, rel=1e-12)
+    assert tot.at["GEP", "value"] == pytest.approx(CARBON_CNY, rel=1e-12)
     # the rest of the profile, each with what it needs
     nc = acct.not_computed.set_index("service")
     assert list(acct.not_computed.columns[:3]) == ["service", "category", "reason"]
@@ -98,7 +98,7 @@ def test_profile_lists_every_indicator_it_could_not_compute(small_lc, prices_wit
     assert s.iloc[0]["service"] == "carbon_sequestration" and len(s) == len(profile)
     row = s.set_index("service").loc["soil_retention"]
     assert row["status"].startswith("not computed: service 'soil_retention' needs input 'dem'")
-    assert pd.isna(row["quantity"]) and pd.isna(row["value [CNY/yr]"]) and row["指标"] == "土壤保持"
+    assert pd.isna(row["quantity"]) and pd.isna(row["value"]) and row["name_zh"] == "土壤保持"
 
     # CSV: the status column, one row per region for each indicator not computed
     back = pd.read_csv(acct.to_csv(tmp_path / "a.csv"), encoding="utf-8-sig", keep_default_na=False)
@@ -156,7 +156,7 @@ def test_only_the_item_lacking_a_value_is_listed(small_lc):
     s = acct.summary(unit="CNY").set_index(["service", "item"])
     evap = 3 * EVAP_KWH_PER_HA
     assert s.at[("climate_regulation", "evaporation"), "quantity"] == pytest.approx(evap, rel=1e-12)
-    assert s.at[("climate_regulation", "evaporation"), "value [CNY/yr]"] == pytest.approx(evap * 0.5, rel=1e-12)
+    assert s.at[("climate_regulation", "evaporation"), "value"] == pytest.approx(evap * 0.5, rel=1e-12)
     assert s.at[("climate_regulation", "transpiration"), "status"].startswith("not computed: service")
     assert acct.gep("CNY").magnitude == pytest.approx(CARBON_CNY + evap * 0.5, rel=1e-12)
 
@@ -234,9 +234,9 @@ missing = "list"
 water = {{ area = "4 ha", source = "survey" }}
 
 [overrides.carbon_sequestration.forest]
-rate = "2 t/ha/yr"
+sequestration_rate = "2 t/ha/yr"
 [overrides.carbon_sequestration.grassland]
-rate = "0.5 t/ha/yr"
+sequestration_rate = "0.5 t/ha/yr"
 [overrides.prices.carbon_price]
 price = "50 CNY/t"
 price_year = 2020
@@ -276,10 +276,10 @@ def test_nodata_in_an_input_raster_lists_the_service_and_keeps_the_others(small_
     # the other three services as in the account by hand of test_account (one zonal pass for all)
     by = acct.by("service", unit="CNY").set_index("service")
     assert list(by.index) == ["carbon_sequestration", "oxygen_release", "climate_regulation"]
-    assert by.at["carbon_sequestration", "value [CNY/yr]"] == pytest.approx(CARBON_CNY, rel=1e-12)
+    assert by.at["carbon_sequestration", "value"] == pytest.approx(CARBON_CNY, rel=1e-12)
     # climate: (2837 kJ/m²/d × 5 ha + 905 × 1 ha) × 74 d / 3600 / 3 + 3 ha of water evaporating, × 0.5 CNY/kWh
     kwh = (2837 * 5 * HA + 905 * 1 * HA) * 74 / 3600 / 3 + 3 * EVAP_KWH_PER_HA
-    assert by.at["climate_regulation", "value [CNY/yr]"] == pytest.approx(kwh * 0.5, rel=1e-12)
+    assert by.at["climate_regulation", "value"] == pytest.approx(kwh * 0.5, rel=1e-12)
     assert "water_conservation" not in set(acct.sources["service"])
 
 

@@ -221,7 +221,7 @@ def test_a_carbon_price_per_plain_t_in_a_table_is_refused():
 
 
 def test_tc_is_refused_for_a_carbon_rate():
-    from gepcalc.resolve import _carbon_conversion
+    from gepcalc.resolve.carbon_basis import carbon_conversion as _carbon_conversion
     from gepcalc.services import get
 
     rate = get("carbon_sequestration").spec.param("sequestration_rate")

@@ -27,7 +27,7 @@ X0, Y1 = 700_000, 3_300_400
 WITH_CODES = SMALL_CODES.copy()
 WITH_CODES[0, 2], WITH_CODES[1, 2], WITH_CODES[0, 0] = 2, 5, 13
 
-RATES = {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}}
+RATES = {"forest": {"sequestration_rate": "2 t/ha/yr"}, "grassland": {"sequestration_rate": "0.5 t/ha/yr"}}
 # ΔQ = [(2 − 0.5) + (2 − 0)] t C/ha/yr × 1 ha × 44.0095/12.011 = 3.5 × 3.664100 = 12.824349 t CO₂/yr
 DQ = 3.5 * CO2_PER_C
 # ΔGEP = 12.824349 t/yr × 50 CNY/t = 641.2174 CNY/yr
@@ -74,15 +74,15 @@ def test_hand_computed_delta_npv_annual_and_maps(files):
     res = gep.project(spec(files))  # the module is callable
     assert res.gep_change("CNY").magnitude == pytest.approx(DV, rel=1e-12)
     row = res.by_service("CNY").set_index("service").loc["carbon_sequestration"]
-    assert row["Δquantity"] == pytest.approx(DQ, rel=1e-12)
+    assert row["delta_quantity"] == pytest.approx(DQ, rel=1e-12)
     assert row["quantity_unit"] == "tCO₂/a"  # carbon quantities are labelled per t CO₂ (units.txt: tCO2)
-    assert row["ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
+    assert row["delta_gep"] == pytest.approx(DV, rel=1e-12)
     # by ecosystem type: forest gains 2 ha × 2 t C/ha/yr, grassland loses 1 ha × 0.5, farmland is not counted
     eco = res.by("ecosystem", "CNY").set_index("ecosystem")
-    assert eco.at["forest", "ΔGEP [CNY/yr]"] == pytest.approx(4 * CO2_PER_C * 50)
-    assert eco.at["grassland", "ΔGEP [CNY/yr]"] == pytest.approx(-0.5 * CO2_PER_C * 50)
-    assert eco.at["forest", "Δarea [ha]"] == pytest.approx(2.0)
-    assert res.by("category", "CNY").set_index("category").at["regulating", "ΔGEP [CNY/yr]"] == pytest.approx(DV)
+    assert eco.at["forest", "delta_gep"] == pytest.approx(4 * CO2_PER_C * 50)
+    assert eco.at["grassland", "delta_gep"] == pytest.approx(-0.5 * CO2_PER_C * 50)
+    assert eco.at["forest", "delta_area"] == pytest.approx(2.0)
+    assert res.by("category", "CNY").set_index("category").at["regulating", "delta_gep"] == pytest.approx(DV)
     # yearly: f = [0, 1/3, 2/3, 1, 1, 1]; NPV = 641.2174 × 3.230679 = 2071.557 CNY
     ann = res.annual("CNY").set_index("year")
     assert ann["total"].to_numpy() == pytest.approx(DV * np.array([0, 1 / 3, 2 / 3, 1, 1, 1]))
@@ -113,7 +113,7 @@ def test_identical_baseline_and_with_project_give_exactly_zero(files):
     assert res.baseline.account.gep("CNY").magnitude > 0  # not zero because nothing was computed
     assert (res.delta["value"].fillna(0.0).values == 0.0).all()
     assert (res.delta["quantity"].fillna(0.0).values == 0.0).all()
-    assert (res.by_service("CNY")["ΔGEP [CNY/yr]"] == 0.0).all()
+    assert (res.by_service("CNY")["delta_gep"] == 0.0).all()
     ann = res.annual("CNY")
     assert (ann[[*SMALL_SERVICES, "total", "cumulative", "cumulative_discounted"]].to_numpy() == 0.0).all()
     assert res.npv().magnitude == 0.0
@@ -201,17 +201,24 @@ def test_monte_carlo_is_reproducible_and_centred(files):
 
 def test_monte_carlo_with_physical_coefficients_reruns_the_accounts(files):
     rates = {
-        "forest": {"rate": "2 t/ha/yr", "rate_low": "1.5 t/ha/yr", "rate_high": "2.5 t/ha/yr"},
+        "forest": {
+            "sequestration_rate": "2 t/ha/yr",
+            "sequestration_rate_low": "1.5 t/ha/yr",
+            "sequestration_rate_high": "2.5 t/ha/yr",
+        },
         **{k: v for k, v in RATES.items() if k != "forest"},
     }
     res = gep.project(spec(files, prices=SYMMETRIC, rates=rates))
     held = res.run_monte_carlo(n=3, seed=1)
-    assert held.held == ["carbon_sequestration[forest].rate"]
+    assert held.held == ["carbon_sequestration[forest].sequestration_rate"]
     mc = res.run_monte_carlo(n=3, seed=1, physical=True)
-    assert mc.held == [] and set(mc.factors) == {"prices[carbon_price].price", "carbon_sequestration[forest].rate"}
+    assert mc.held == [] and set(mc.factors) == {
+        "prices[carbon_price].price",
+        "carbon_sequestration[forest].sequestration_rate",
+    }
     for i in range(3):
         p = 50 * mc.factors.at[i, "prices[carbon_price].price"]
-        r = 2 * mc.factors.at[i, "carbon_sequestration[forest].rate"]
+        r = 2 * mc.factors.at[i, "carbon_sequestration[forest].sequestration_rate"]
         # ΔQ = [(r − 0.5) + r] × 1 ha × 44/12
         assert mc.draws.at[i, "total"] == pytest.approx((2 * r - 0.5) * CO2_PER_C * p, rel=1e-9)
 
@@ -221,20 +228,20 @@ def test_one_at_a_time_sensitivity_by_hand(files):
     s = res.run_sensitivity(step=0.1).set_index("coefficient")
     price = s.loc["prices[carbon_price].price"]
     assert price["range"] == "declared"
-    assert (price["ΔGEP low [CNY/yr]"], price["ΔGEP high [CNY/yr]"]) == (
+    assert (price["delta_gep_low"], price["delta_gep_high"]) == (
         pytest.approx(DV * 0.8),
         pytest.approx(DV * 1.2),
     )
     # the forest rate was overridden (its table range no longer applies): ±10 %
     # 2.2: [(2.2 − 0.5) + 2.2] × 3.6641 × 50 = 714.53;  1.8: [(1.8 − 0.5) + 1.8] × 3.6641 × 50 = 567.94
-    forest = s.loc["carbon_sequestration[forest].rate"]
+    forest = s.loc["carbon_sequestration[forest].sequestration_rate"]
     assert forest["range"] == "±10%" and forest["kind"] == "physical"
-    assert forest["ΔGEP low [CNY/yr]"] == pytest.approx(3.1 * CO2_PER_C * 50)
-    assert forest["ΔGEP high [CNY/yr]"] == pytest.approx(3.9 * CO2_PER_C * 50)
-    assert forest["NPV high [CNY]"] == pytest.approx(3.9 * CO2_PER_C * 50 * ANNUITY)
-    grass = s.loc["carbon_sequestration[grassland].rate"]
-    assert grass["ΔGEP low [CNY/yr]"] == pytest.approx(3.55 * CO2_PER_C * 50)  # lower loss of grassland
-    assert "carbon_sequestration[farmland].rate" not in s.index  # 0 without a range: left out
+    assert forest["delta_gep_low"] == pytest.approx(3.1 * CO2_PER_C * 50)
+    assert forest["delta_gep_high"] == pytest.approx(3.9 * CO2_PER_C * 50)
+    assert forest["npv_high"] == pytest.approx(3.9 * CO2_PER_C * 50 * ANNUITY)
+    grass = s.loc["carbon_sequestration[grassland].sequestration_rate"]
+    assert grass["delta_gep_low"] == pytest.approx(3.55 * CO2_PER_C * 50)  # lower loss of grassland
+    assert "carbon_sequestration[farmland].sequestration_rate" not in s.index  # 0 without a range: left out
     assert s.index[0] == "prices[carbon_price].price"  # sorted by swing: 256.5 > 146.6 > 18.3
 
 
@@ -293,7 +300,12 @@ def test_portfolio_planned_vs_monitored(files):
     res = gep.project(spec(files))
     monitored_full = gep.project.monitored_delta(res, landcover=str(files["with"]))
     assert monitored_full.to("CNY/yr").magnitude == pytest.approx(DV)
-    half = gep.project(spec(files, rates={"forest": {"rate": "1 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}}))
+    half = gep.project(
+        spec(
+            files,
+            rates={"forest": {"sequestration_rate": "1 t/ha/yr"}, "grassland": {"sequestration_rate": "0.5 t/ha/yr"}},
+        )
+    )
     table = gep.project.portfolio(
         {"east": res, "east-low": half},
         {"east": {2027: monitored_full, 2028: "300 CNY/yr"}, "east-low": {2030: 1.0}},
@@ -301,12 +313,12 @@ def test_portfolio_planned_vs_monitored(files):
     ).set_index(["project", "year"])
     assert len(table) == 12
     row = table.loc[("east", 2027)]
-    assert row["planned ΔGEP [CNY/yr]"] == pytest.approx(DV * 2 / 3)
-    assert row["gap [CNY/yr]"] == pytest.approx(DV / 3)  # full effect already reached
-    assert table.loc[("east", 2028), "gap [CNY/yr]"] == pytest.approx(300 - DV)
-    assert np.isnan(table.loc[("east", 2029), "monitored ΔGEP [CNY/yr]"])
+    assert row["planned"] == pytest.approx(DV * 2 / 3)
+    assert row["gap"] == pytest.approx(DV / 3)  # full effect already reached
+    assert table.loc[("east", 2028), "gap"] == pytest.approx(300 - DV)
+    assert np.isnan(table.loc[("east", 2029), "monitored"])
     # second project: ΔQ = [(1 − 0.5) + 1] × 3.6641 t/yr; 1.0 CNY/yr monitored in 2030
-    assert table.loc[("east-low", 2030), "planned ΔGEP [CNY/yr]"] == pytest.approx(1.5 * CO2_PER_C * 50)
+    assert table.loc[("east-low", 2030), "planned"] == pytest.approx(1.5 * CO2_PER_C * 50)
     with pytest.raises(ConfigError, match="outside its appraisal horizon"):
         gep.project.portfolio({"east": res}, {"east": {2050: 1.0}})
 
@@ -351,9 +363,9 @@ discount_rate = 0.05
 [baseline]
 landcover = "lc.tif"
 [baseline.overrides.carbon_sequestration.forest]
-rate = "2 t/ha/yr"
+sequestration_rate = "2 t/ha/yr"
 [baseline.overrides.carbon_sequestration.grassland]
-rate = "0.5 t/ha/yr"
+sequestration_rate = "0.5 t/ha/yr"
 [baseline.overrides.prices.carbon_price]
 price = "50 CNY/t"
 
@@ -391,17 +403,17 @@ def test_load_portfolio_amounts_and_monitored_data(files):
     assert monitored["east"][2028].to("CNY/yr").magnitude == pytest.approx(DV, rel=1e-12)
     table = gep.project.portfolio(projects, monitored, unit="CNY").set_index("year")
     # f = [0, 1/3, 2/3, 1, 1, 1]: 2028 is the first year at full effect, so the gap is 0
-    assert table.at[2028, "planned ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
-    assert table.at[2028, "monitored ΔGEP [CNY/yr]"] == pytest.approx(DV, rel=1e-12)
-    assert table.at[2028, "gap [CNY/yr]"] == pytest.approx(0.0, abs=1e-9)
+    assert table.at[2028, "planned"] == pytest.approx(DV, rel=1e-12)
+    assert table.at[2028, "monitored"] == pytest.approx(DV, rel=1e-12)
+    assert table.at[2028, "gap"] == pytest.approx(0.0, abs=1e-9)
     # 0.05 万元 = 0.05 × 10 000 = 500 CNY/yr against 2/3 × 641.2174 = 427.4783 planned: gap 72.5217
-    assert table.at[2027, "monitored ΔGEP [CNY/yr]"] == pytest.approx(500.0)
-    assert table.at[2027, "gap [CNY/yr]"] == pytest.approx(500.0 - DV * 2 / 3)
-    assert table.at[2027, "gap share"] == pytest.approx((500.0 - DV * 2 / 3) / (DV * 2 / 3))
-    assert np.isnan(table.at[2029, "monitored ΔGEP [CNY/yr]"])
+    assert table.at[2027, "monitored"] == pytest.approx(500.0)
+    assert table.at[2027, "gap"] == pytest.approx(500.0 - DV * 2 / 3)
+    assert table.at[2027, "gap_share"] == pytest.approx((500.0 - DV * 2 / 3) / (DV * 2 / 3))
+    assert np.isnan(table.at[2029, "monitored"])
     wan = gep.project.portfolio(projects, monitored).set_index("year")  # 万元 by default
-    assert wan.at[2027, "monitored ΔGEP [万元/yr]"] == pytest.approx(0.05)
-    assert wan.at[2028, "planned ΔGEP [万元/yr]"] == pytest.approx(DV / 1e4)
+    assert wan.at[2027, "monitored"] == pytest.approx(0.05)
+    assert wan.at[2028, "planned"] == pytest.approx(DV / 1e4)
 
 
 def test_load_portfolio_errors_name_the_file(files):
@@ -430,3 +442,68 @@ def test_cli_portfolio_writes_workbook(files):
     assert r.exit_code == 2
     assert "error:" in r.output and "[[projects]] entry 1 has no `project`" in " ".join(r.output.split())
     assert not (path.parent / "portfolio-out").exists()
+
+
+def test_delta_tables_have_machine_columns_units_in_attrs_and_labelled_files(files):
+    # issue 12 point 6: the ΔGEP tables return machine columns; the workbook and HTML keep the headers people read
+    from gepcalc.export import PROJECT_SUMMARY_HEADERS, delta_headers, labelled
+
+    res = gep.project(spec(files))
+    s = res.by_service("万元")
+    assert list(s.columns) == [
+        "service",
+        "item",
+        "name_zh",
+        "name_en",
+        "category",
+        "delta_quantity",
+        "quantity_unit",
+        "value_baseline",
+        "value_with_project",
+        "delta_gep",
+    ]
+    assert s.attrs["units"] == {"value_baseline": "万元/yr", "value_with_project": "万元/yr", "delta_gep": "万元/yr"}
+    eco = res.by("ecosystem", "CNY")
+    assert list(eco.columns[:3]) == ["ecosystem", "name_zh", "name_en"]
+    assert eco.attrs["units"]["delta_area"] == "ha" and eco.attrs["units"]["delta_gep"] == "CNY/yr"
+    assert list(res.by("category", "CNY").columns[:3]) == ["category", "name_zh", "name_en"]
+    assert list(res.summary("万元").columns) == ["name_zh", "name_en", "value", "unit"]
+    for df in (s, eco, res.by("region", "CNY"), res.summary("万元")):
+        assert not any("[" in str(c) or c in ("指标", "类别", "生态系统", "Δquantity") for c in df.columns)
+    heads = list(labelled(s, headers=delta_headers("service")).columns)
+    assert heads[2:6] == ["指标", "indicator", "category", "Δquantity"]
+    assert heads[-3:] == ["baseline [万元/yr]", "with project [万元/yr]", "ΔGEP [万元/yr]"]
+    assert "baseline area [ha]" in labelled(eco, headers=delta_headers("ecosystem")).columns
+    assert list(labelled(res.summary(), headers=PROJECT_SUMMARY_HEADERS).columns) == ["指标", "item", "value", "unit"]
+    xlsx = res.to_excel(files["tmp"] / "out" / "delta.xlsx")
+    book = pd.read_excel(xlsx, sheet_name=None)
+    assert "ΔGEP [万元/yr]" in book["by service 分指标"].columns and "指标" in book["by service 分指标"].columns
+    assert {"类别", "category_en", "ΔGEP [万元/yr]"} <= set(book["by category 分类别"].columns)
+    assert {"生态系统", "Δarea [ha]"} <= set(book["by ecosystem 分生态系统"].columns)
+    assert list(book["summary 摘要"].columns) == ["指标", "item", "value", "unit"]
+
+
+def test_sensitivity_has_machine_columns_and_the_workbook_its_headers(files):
+    res = gep.project(spec(files, prices=SYMMETRIC))
+    s = res.run_sensitivity(step=0.1)
+    assert {"delta_gep_low", "delta_gep_high", "npv_low", "npv_high", "swing"} <= set(s.columns)
+    assert s.attrs["units"]["npv_low"] == "CNY" and s.attrs["units"]["swing"] == "CNY/yr"
+    assert s.attrs["reference_delta_gep"] == pytest.approx(DV)
+    xlsx = res.to_excel(files["tmp"] / "out" / "sens.xlsx")
+    sheet = pd.read_excel(xlsx, sheet_name="sensitivity 敏感性")
+    assert {"ΔGEP low [万元/yr]", "NPV high [万元]", "swing [万元/yr]"} <= set(sheet.columns)
+
+
+def test_portfolio_has_machine_columns_and_units_in_attrs(files):
+    from gepcalc.project.portfolio import bilingual
+
+    res = gep.project(spec(files))
+    table = gep.project.portfolio({"east": res}, {"east": {2027: 1.0}}, unit="CNY")
+    assert list(table.columns) == ["project", "year", "planned", "monitored", "gap", "gap_share"]
+    assert table.attrs["units"] == {"planned": "CNY/yr", "monitored": "CNY/yr", "gap": "CNY/yr"}
+    assert list(bilingual(table).columns)[2:] == [
+        "计划增量 planned ΔGEP [CNY/yr]",
+        "监测增量 monitored ΔGEP [CNY/yr]",
+        "差额 gap [CNY/yr]",
+        "差额比例 gap share",
+    ]

@@ -156,8 +156,8 @@ def test_counties_add_up_to_the_province_account(zj_kwargs, zj_counties):
     assert zj_counties.data.sizes["region"] == 90
     for var in ("value", "area"):
         assert float(zj_counties.data[var].sum()) == pytest.approx(float(prov.data[var].sum()), rel=1e-12)
-    by_service = zj_counties.by("service", unit="CNY").set_index("service")["value [CNY/yr]"]
-    prov_service = prov.by("service", unit="CNY").set_index("service")["value [CNY/yr]"]
+    by_service = zj_counties.by("service", unit="CNY").set_index("service")["value"]
+    prov_service = prov.by("service", unit="CNY").set_index("service")["value"]
     pd.testing.assert_series_equal(by_service, prov_service, rtol=1e-12)
     # the area counted (pixel centres, 0.05° cells) is within 0.01 % of the polygon's geodesic area
     km2 = float(prov.data["area"].sum()) / 1e6
@@ -195,15 +195,15 @@ def test_chunan_row_equals_the_chunan_demo_without_its_lake_and_reservoir(zj_cou
 @requires_cnmaps
 def test_ranking_of_the_zhejiang_run(zj_counties):
     r = gep.regions.ranking(zj_counties, unit="亿元")
-    assert len(r) == 90 and sorted(r["rank"]) == sorted(r["GEP [亿元/yr]"].rank(ascending=False, method="min"))
+    assert len(r) == 90 and sorted(r["rank"]) == sorted(r["value"].rank(ascending=False, method="min"))
     chunan = r.set_index("region").loc["淳安县"]
     # GEP per km² = GEP / area counted, by hand from the columns
-    assert chunan["GEP per km² [亿元/km²/yr]"] == pytest.approx(chunan["GEP [亿元/yr]"] / chunan["area [km²]"])
+    assert chunan["value_per_km2"] == pytest.approx(chunan["value"] / chunan["area"])
     # Chun'an's rank: 4th of 90 by GEP (after 象山县, 慈溪市, 海盐县, whose coastal water pixels are valued with
     # Chun'an's evaporation), 28th per km²
-    assert int(chunan["rank"]) == 4 and int(chunan["rank per km²"]) == 28
+    assert int(chunan["rank"]) == 4 and int(chunan["rank_per_km2"]) == 28
     assert r["region"].head(4).tolist() == ["象山县", "慈溪市", "海盐县", "淳安县"]
-    assert float(r["GEP [亿元/yr]"].sum()) == pytest.approx(zj_counties.gep("亿元").magnitude, rel=1e-12)
+    assert float(r["value"].sum()) == pytest.approx(zj_counties.gep("亿元").magnitude, rel=1e-12)
 
 
 def _toy_account(values: dict[str, float], areas: dict[str, float]) -> gep.Account:
@@ -235,12 +235,12 @@ def test_ranking_by_hand():
     # D: no pixel (area 0, value 0): GEP per km² undefined, ranked last
     acct = _toy_account({"A": 3e8, "B": 2e8, "C": 3e8, "D": 0.0}, {"A": 100e6, "B": 20e6, "C": 300e6, "D": 0.0})
     r = gep.regions.ranking(acct, unit="亿元").set_index("region")
-    assert r["GEP [亿元/yr]"].to_dict() == pytest.approx({"A": 3.0, "B": 2.0, "C": 3.0, "D": 0.0})
-    assert r["area [km²]"].to_dict() == pytest.approx({"A": 100.0, "B": 20.0, "C": 300.0, "D": 0.0})
-    assert r.loc[["A", "B", "C"], "GEP per km² [亿元/km²/yr]"].tolist() == pytest.approx([0.03, 0.1, 0.01])
-    assert np.isnan(r.loc["D", "GEP per km² [亿元/km²/yr]"])
+    assert r["value"].to_dict() == pytest.approx({"A": 3.0, "B": 2.0, "C": 3.0, "D": 0.0})
+    assert r["area"].to_dict() == pytest.approx({"A": 100.0, "B": 20.0, "C": 300.0, "D": 0.0})
+    assert r.loc[["A", "B", "C"], "value_per_km2"].tolist() == pytest.approx([0.03, 0.1, 0.01])
+    assert np.isnan(r.loc["D", "value_per_km2"])
     assert r["rank"].to_dict() == {"A": 1, "C": 1, "B": 3, "D": 4}  # ties share the smaller rank
-    assert r["rank per km²"].to_dict() == {"B": 1, "A": 2, "C": 3, "D": 4}
+    assert r["rank_per_km2"].to_dict() == {"B": 1, "A": 2, "C": 3, "D": 4}
 
 
 @requires_cnmaps
@@ -258,3 +258,20 @@ def test_embedded_clip_gives_the_shared_clips_account(zj_kwargs, zj_counties):
         zj_counties.data["value"].sum(["service", "item", "ecosystem"]).values,
         rtol=1e-12,
     )
+
+
+def test_ranking_has_machine_columns_and_units_in_attrs():
+    from gepcalc.export import RANKING_HEADERS, labelled
+
+    acct = _toy_account({"A": 3e8, "B": 2e8}, {"A": 100e6, "B": 20e6})
+    r = gep.regions.ranking(acct, unit="亿元")
+    assert list(r.columns) == ["region", "value", "area", "value_per_km2", "rank", "rank_per_km2"]
+    assert r.attrs["units"] == {"value": "亿元/yr", "area": "km²", "value_per_km2": "亿元/km²/yr"}
+    assert list(labelled(r, headers=RANKING_HEADERS).columns) == [
+        "region",
+        "GEP [亿元/yr]",
+        "area [km²]",
+        "GEP per km² [亿元/km²/yr]",
+        "rank",
+        "rank per km²",
+    ]

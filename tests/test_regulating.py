@@ -56,7 +56,7 @@ def test_water_purification_is_capped_by_each_regions_load(small_lc, halves):
     assert _value(acct, "water_purification") == pytest.approx(2240.0)
     summary = acct.summary(unit="CNY")
     assert list(summary["item"]) == ["cod", "tp"]
-    assert summary["指标"].iloc[0] == "水质净化 · 化学需氧量"
+    assert summary["name_zh"].iloc[0] == "水质净化 · 化学需氧量"
     table = acct.table()
     assert set(table["item"]) == {"cod", "tp"} and set(table[table["quantity"] > 0]["ecosystem"]) == {"water"}
 

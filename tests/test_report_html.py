@@ -21,7 +21,8 @@ import pytest
 from shapely.geometry import box
 
 import gepcalc as gep
-from gepcalc.report import _scale_length, nice_ticks, number, svg_bars, svg_map
+from gepcalc.report import nice_ticks, number, svg_bars, svg_map
+from gepcalc.report.maps import _scale_length
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -88,8 +89,8 @@ def test_county_report_totals_charts_map_sources(county):
     by = acct.by("service", unit="亿元")
     for _, r in by.iterrows():  # every indicator: its bilingual label as SVG text and value (share)
         assert f">{r['name_zh']} {r['name_en']}</text>" in page
-        share = r["value [亿元/yr]"] / gep_yi
-        assert f"{number(r['value [亿元/yr]'])} ({share:.1%})</text>" in page
+        share = r["value"] / gep_yi
+        assert f"{number(r['value'])} ({share:.1%})</text>" in page
     assert ">水体 water (rivers, lakes, reservoirs)</text>" in page  # ecosystem types in both languages
     assert 'id="map"' in page and "比例尺 scale" in page and "<path d=" in page  # value map with the outline
     assert "未核算指标 Not computed" in page and "soil_retention" not in page.split('id="not-computed"')[0][-200:]

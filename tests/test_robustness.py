@@ -230,10 +230,10 @@ def test_table_problems_are_reported_not_crashed(tmp_path):
         gep.tables.load_table(csv)
     assert str(csv) in str(e.value) and "key 'forest' appears more than once" in str(e.value.exceptions[0])
     df = read_csv(src.with_suffix(".csv"), "table", dtype=str, keep_default_na=False)
-    df.drop(columns=["rate"]).to_csv(csv, index=False)  # a declared column left out
+    df.drop(columns=["sequestration_rate"]).to_csv(csv, index=False)  # a declared column left out
     with pytest.raises(CoefficientTableError) as e:
         gep.tables.load_table(csv)
-    assert any("declared column 'rate' is missing from the file" in str(x) for x in e.value.exceptions)
+    assert any("declared column 'sequestration_rate' is missing from the file" in str(x) for x in e.value.exceptions)
 
 
 # -- 5. regions ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from gepcalc.errors import CoefficientTableError, ConfigError
 from gepcalc.io import read_toml
 from gepcalc.project.definition import load_project
 from gepcalc.project.portfolio import load_portfolio
+from gepcalc.project.uncertainty import parse_uncertainty
 from gepcalc.schema import AccountFile, PortfolioFile, ProjectFile, validate
 from gepcalc.tables import load_table
 
@@ -122,6 +123,18 @@ def test_every_problem_of_a_project_at_once(tmp_path):
         "unknown key(s) ['nothing'] in the file's sections; expected ['baseline', 'eod', 'financing', 'output', "
         "'project', 'schedule', 'uncertainty', 'with_project']",
     ]
+
+
+def test_uncertainty_section_of_a_project_is_checked_by_its_schema():
+    spec = {"draw": 200, "seed": "7", "distribution": "triangular"}
+    with pytest.raises(ConfigError) as err:
+        parse_uncertainty(spec, "PROJECT.toml")
+    assert err.value.problems == [
+        "`seed` must be a whole number, got '7'",
+        "unknown key(s) ['draw'] (did you mean 'draw' → 'draws'?); expected ['distribution', 'draws', "
+        "'investment', 'physical', 'revenue', 'run', 'seed', 'sensitivity', 'tables']",
+    ]
+    assert parse_uncertainty({"draws": 200, "sensitivity": "15 %"}, "PROJECT.toml")["n"] == 200
 
 
 def test_python_objects_pass_in_a_project_dict():

@@ -17,7 +17,10 @@ from gepcalc import seea
 from gepcalc.errors import ConfigError
 
 OVERRIDES = {
-    "carbon_sequestration": {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}},
+    "carbon_sequestration": {
+        "forest": {"sequestration_rate": "2 t/ha/yr"},
+        "grassland": {"sequestration_rate": "0.5 t/ha/yr"},
+    },
     "water_conservation": {"forest": {"runoff_coefficient": 0.05}, "grassland": {"runoff_coefficient": 0.1}},
     "prices": {
         "carbon_price": {"price": "50 CNY/tCO2", "price_year": 2020},
@@ -202,3 +205,16 @@ def test_the_package_calls_seea_like_the_account_method(pair):
     assert list(by_module.tables) == list(by_method.tables)
     pd.testing.assert_frame_equal(by_module["asset account"], by_method["asset account"])
     assert "asset account left out" in " ".join(a.to_seea().notes)
+
+
+def test_accounts_without_a_year_name_their_tables_opening_and_closing(pair):
+    # issue 12 point 6: an account without a year (NaN coordinate) or price year (None) is missing, not −1
+    kw = dict(services=["carbon_sequestration"], inputs=INPUTS, overrides=OVERRIDES, region_name="small")
+    a0 = gepcalc.account(pair[0], **kw)
+    a1 = gepcalc.account(pair[1], price_year=2020, **kw)
+    assert a0.data.attrs.get("price_year") is None and np.isnan(a0.data["year"].values[0])
+    t = a0.to_seea(a1, discount_rate=0.03, asset_life=30, unit="CNY")
+    assert {"supply physical opening", "use monetary opening", "supply monetary closing"} <= set(t.tables)
+    assert "asset account: opening at — prices, closing at 2020 prices" in " ".join(t.notes)
+    one = a0.to_seea(unit="CNY")
+    assert one["supply monetary"].set_index("service").loc["carbon_sequestration", "total"] > 0

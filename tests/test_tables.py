@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from gepcalc.errors import CoefficientTableError, InputFileError
+from gepcalc.errors import CoefficientTableError, InputFileError, TableProblem
 from gepcalc.tables import builtin_tables, coefficients_dir, load_table
 
 CARBON_META = {
@@ -313,3 +313,30 @@ def test_no_builtin_row_cites_a_recollection_or_a_placeholder():
         for sid, s in t.sources.items():
             text = f"{s.document} {s.clause} {s.note}".lower()
             assert "placeholder" not in text and "recalled" not in text, (name, sid)
+
+
+def test_header_unit_splits_name_and_unit():
+    from gepcalc.tables import HEADER_UNIT
+    from gepcalc.tables.read import split_header_units
+
+    m = HEADER_UNIT.match("rate [t/km**2/yr]")
+    assert (m["name"], m["unit"]) == ("rate", "t/km**2/yr")
+    raw, units = split_header_units(pd.DataFrame(columns=["ecosystem", "rate [t/ha/yr]"]))
+    assert list(raw.columns) == ["ecosystem", "rate"]
+    assert units == {"rate": "t/ha/yr"}
+
+
+def test_metadata_readers_return_their_problems():
+    from gepcalc.tables.metadata import read_columns, read_sources
+
+    columns, problems = read_columns({"columns": {"rate": {"type": "float"}, "kind": {"type": "word"}}})
+    assert set(columns) == {"rate", "kind"}
+    assert [str(p) for p in problems] == [
+        "column 'rate': a numeric column needs a unit (or unit_column)",
+        "column 'kind': type 'word' is not one of ('float', 'int', 'bool', 'text')",
+    ]
+    sources, problems = read_sources({"sources": {"s1": {"document": "Doc", "status": "secondary"}}}, "t")
+    assert list(sources) == ["s1"]
+    assert all(isinstance(p, TableProblem) for p in problems)
+    assert any("needs a note saying paper and section" in str(p) for p in problems)
+    assert any("has no year" in str(p) for p in problems)

@@ -42,8 +42,12 @@ def ranged_water_table(tmp_path, low: float, high: float):
 def small(small_lc, tmp_path, *, rate=(2.0, 2.0), runoff=(0.05, 0.05), oxygen=(1000, 1000), **kw):
     overrides = {
         "carbon_sequestration": {
-            "forest": {"rate": "2 t/ha/yr", "rate_low": f"{rate[0]} t/ha/yr", "rate_high": f"{rate[1]} t/ha/yr"},
-            "grassland": {"rate": "0.5 t/ha/yr"},
+            "forest": {
+                "sequestration_rate": "2 t/ha/yr",
+                "sequestration_rate_low": f"{rate[0]} t/ha/yr",
+                "sequestration_rate_high": f"{rate[1]} t/ha/yr",
+            },
+            "grassland": {"sequestration_rate": "0.5 t/ha/yr"},
         },
         "prices": {
             "carbon_price": {"price": "50 CNY/tCO2", "price_year": 2020},
@@ -79,14 +83,14 @@ def test_zero_width_ranges_give_the_point_account_exactly(small_lc, tmp_path):
     g = mc.uncertainty.gep("CNY")
     assert g["p05"] == g["p95"] == g["mean"] == point.gep("CNY").magnitude
     s = mc.summary(unit="CNY")
-    assert np.array_equal(s["value_p05 [CNY/yr]"].to_numpy(), s["value [CNY/yr]"].to_numpy())
+    assert np.array_equal(s["value_p05"].to_numpy(), s["value"].to_numpy())
 
 
 def test_draws_by_hand_multiplicative_affine_and_price(small_lc, tmp_path):
     acct = small(small_lc, tmp_path, rate=(1.6, 2.6), runoff=(0.04, 0.08), oxygen=(800, 1500), uncertainty=20, seed=7)
     u = acct.uncertainty
     phi = u.factors
-    rate = phi["carbon_sequestration[forest].rate"].to_numpy()
+    rate = phi["carbon_sequestration[forest].sequestration_rate"].to_numpy()
     alpha = phi["water_conservation[forest].runoff_coefficient"].to_numpy()
     price = phi["prices[oxygen_price].price"].to_numpy()
     pv = acct.data["value"].isel(scenario=0, year=0).sel(region=acct.data["region"].values[0], ecosystem="forest")
@@ -164,14 +168,17 @@ def test_rows_without_a_range_are_held_and_said_so(small_lc, tmp_path):
     text = "\n".join(acct.notes)
     assert "uncertainty: 5 draws (seed 0" in text
     assert "table 'prices': no declared range for carbon_price.price" in text
-    assert "grassland.rate" in text  # a row of the ranged table without a range of its own
+    assert "grassland.sequestration_rate" in text  # a row of the ranged table without a range of its own
     # an override without its own range loses the table's range (docs/tables.md)
     plain = gepcalc.account(
         small_lc,
         services=["carbon_sequestration"],
         inputs=SMALL_INPUTS,
         overrides={
-            "carbon_sequestration": {"forest": {"rate": "2 t/ha/yr"}, "grassland": {"rate": "0.5 t/ha/yr"}},
+            "carbon_sequestration": {
+                "forest": {"sequestration_rate": "2 t/ha/yr"},
+                "grassland": {"sequestration_rate": "0.5 t/ha/yr"},
+            },
             "prices": {"carbon_price": {"price": "50 CNY/tCO2", "price_year": 2020}},
         },
         year=2020,
@@ -186,32 +193,26 @@ def test_every_view_and_the_workbook_carry_the_interval(small_lc, tmp_path):
     acct = small(small_lc, tmp_path, rate=(1.6, 2.6), uncertainty=40, seed=2)
     tot = acct.total("CNY")
     assert list(tot.columns[3:7]) == [
-        "value [CNY/yr]",
-        "value_mean [CNY/yr]",
-        "value_p05 [CNY/yr]",
-        "value_p95 [CNY/yr]",
+        "value",
+        "value_mean",
+        "value_p05",
+        "value_p95",
     ]
     gep_row = tot[tot["category"] == "GEP"].iloc[0]
-    assert gep_row["value_p05 [CNY/yr]"] == pytest.approx(acct.uncertainty.gep("CNY")["p05"], rel=1e-12)
+    assert gep_row["value_p05"] == pytest.approx(acct.uncertainty.gep("CNY")["p05"], rel=1e-12)
     by_service = acct.by("service", unit="CNY").set_index("service")
     # a service without a drawn coefficient has a zero-width interval; carbon's is rate's range × its value
-    assert (
-        by_service.loc["water_conservation", "value_p05 [CNY/yr]"]
-        == by_service.loc["water_conservation", "value [CNY/yr]"]
-    )
-    assert (
-        by_service.loc["carbon_sequestration", "value_p05 [CNY/yr]"]
-        < by_service.loc["carbon_sequestration", "value [CNY/yr]"]
-    )
+    assert by_service.loc["water_conservation", "value_p05"] == by_service.loc["water_conservation", "value"]
+    assert by_service.loc["carbon_sequestration", "value_p05"] < by_service.loc["carbon_sequestration", "value"]
     region = acct.by("region", unit="CNY").iloc[0]  # one region: its interval is GEP's
-    assert region["value_p05 [CNY/yr]"] == pytest.approx(acct.uncertainty.gep("CNY")["p05"], rel=1e-12)
+    assert region["value_p05"] == pytest.approx(acct.uncertainty.gep("CNY")["p05"], rel=1e-12)
     path = acct.to_excel(tmp_path / "mc.xlsx", value_unit="CNY")
     sheet = pd.read_excel(path, sheet_name="account 核算表")
     assert {"value_p05", "value_p95"} <= set(sheet.columns)
     np.testing.assert_allclose(sheet["value_p95"].to_numpy(), acct.table("CNY")["value_p95"].to_numpy())
     extra = acct.uncertainty.sheets("CNY")  # for the workbook: what was drawn, and the one-at-a-time table
     assert list(extra["uncertainty 不确定性"]["coefficient"]) == list(acct.uncertainty.factors.columns)
-    assert extra["sensitivity 敏感性"]["GEP low [CNY/yr]"].iloc[0] < acct.gep("CNY").magnitude
+    assert extra["sensitivity 敏感性"]["gep_low"].iloc[0] < acct.gep("CNY").magnitude
 
 
 def test_one_at_a_time_sobol_and_tornado_by_hand(small_lc, tmp_path):
@@ -221,21 +222,24 @@ def test_one_at_a_time_sobol_and_tornado_by_hand(small_lc, tmp_path):
     q_c = 2 * 5 * 44.0095 / 12.011
     per_rate = q_c * 50 + q_c * 31.998 / 44.0095 * 1000  # carbon + oxygen value per unit of φ_rate
     oat = u.sensitivity("CNY").set_index("coefficient")
-    r = oat.loc["carbon_sequestration[forest].rate"]
-    assert r["GEP low [CNY/yr]"] == pytest.approx(g0 + per_rate * (1.6 / 2 - 1), rel=1e-12)
-    assert r["GEP high [CNY/yr]"] == pytest.approx(g0 + per_rate * (2.6 / 2 - 1), rel=1e-12)
+    r = oat.loc["carbon_sequestration[forest].sequestration_rate"]
+    assert r["gep_low"] == pytest.approx(g0 + per_rate * (1.6 / 2 - 1), rel=1e-12)
+    assert r["gep_high"] == pytest.approx(g0 + per_rate * (2.6 / 2 - 1), rel=1e-12)
     w = oat.loc["water_conservation[forest].runoff_coefficient"]
-    assert w["GEP low [CNY/yr]"] == pytest.approx(g0 - 3500 * 6 * (0.04 / 0.05 - 1), rel=1e-9)
+    assert w["gep_low"] == pytest.approx(g0 - 3500 * 6 * (0.04 / 0.05 - 1), rel=1e-9)
     # swings: runoff 21 000 × 0.8 = 16 800 CNY/yr > rate 0.5 × per_rate ≈ 14 236 CNY/yr
-    assert list(oat.index[:2]) == ["water_conservation[forest].runoff_coefficient", "carbon_sequestration[forest].rate"]
-    assert oat.loc["prices[oxygen_price].price", "swing [CNY/yr]"] == 0  # a range of zero width (1000–1000)
+    assert list(oat.index[:2]) == [
+        "water_conservation[forest].runoff_coefficient",
+        "carbon_sequestration[forest].sequestration_rate",
+    ]
+    assert oat.loc["prices[oxygen_price].price", "swing"] == 0  # a range of zero width (1000–1000)
     # Sobol: GEP = g0 + a (φ1 − 1) + b (φ2 − 1), φ uniform: S1_i = a_i² w_i² / Σ a_j² w_j² (w = range width)
     a = per_rate * (2.6 - 1.6) / 2  # width of φ_rate
     b = 3500 * 6 * (0.08 - 0.04) / 0.05
     sob = u.sobol(n=1024, seed=1).set_index("coefficient")
     expect = a**2 / (a**2 + b**2)
-    assert sob.loc["carbon_sequestration[forest].rate", "S1"] == pytest.approx(expect, abs=0.03)
-    assert sob.loc["carbon_sequestration[forest].rate", "ST"] == pytest.approx(expect, abs=0.03)
+    assert sob.loc["carbon_sequestration[forest].sequestration_rate", "S1"] == pytest.approx(expect, abs=0.03)
+    assert sob.loc["carbon_sequestration[forest].sequestration_rate", "ST"] == pytest.approx(expect, abs=0.03)
     assert sob.loc["water_conservation[forest].runoff_coefficient", "S1"] == pytest.approx(1 - expect, abs=0.03)
     fig = u.tornado(tmp_path / "tornado.png", unit="CNY")
     assert (tmp_path / "tornado.png").stat().st_size > 1000
@@ -269,7 +273,7 @@ def test_a_region_parameter_is_drawn_through_the_per_region_rule(tmp_path):
     acct = gepcalc.demo.chunan_account(uncertainty=50, seed=9, tables={"constants": constants})
     u = acct.uncertainty
     assert list(u.coefficients["coefficient"]) == [
-        "carbon_sequestration[forest].rate",
+        "carbon_sequestration[forest].sequestration_rate",
         "constants[reservoir_flood_share].value",
     ]
     assert "flood_regulation: regional rule re-run" in u.coefficients["how drawn"].iloc[1]
@@ -291,3 +295,33 @@ def test_the_workbook_and_the_html_report_show_the_interval(small_lc, tmp_path):
     g = acct.uncertainty.gep("CNY")
     assert f"90 %: {number(g['p05'])}–{number(g['p95'])}" in page  # on the GEP card
     assert "不确定性 Uncertainty (90 % interval)" in page and "抽样的系数 Coefficients drawn" in page
+
+
+def test_sensitivity_has_machine_columns_and_the_workbook_its_headers(small_lc, tmp_path):
+    # issue 12 point 6: gep_low, gep_high, swing with units in attrs; the workbook sheet keeps "GEP low [CNY/yr]"
+    acct = small(small_lc, tmp_path, rate=(1.6, 2.6), runoff=(0.04, 0.08), uncertainty=4)
+    oat = acct.uncertainty.sensitivity("CNY")
+    assert {"gep_low", "gep_high", "swing"} <= set(oat.columns) and not any("[" in c for c in oat.columns)
+    assert oat.attrs["units"] == {"gep_low": "CNY/yr", "gep_high": "CNY/yr", "swing": "CNY/yr"}
+    sheet = pd.read_excel(acct.to_excel(tmp_path / "s.xlsx", value_unit="CNY"), sheet_name="sensitivity 敏感性")
+    assert {"GEP low [CNY/yr]", "GEP high [CNY/yr]", "swing [CNY/yr]"} <= set(sheet.columns)
+
+
+def test_the_package_batch_setting_reaches_the_engine(monkeypatch):
+    """``gepcalc.uncertainty.BATCH_VALUES`` (patched by tests) is what :func:`monte_carlo` hands the engine."""
+    from gepcalc import uncertainty as unc
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def engine(acct, batch_values=None):
+        seen["batch_values"] = batch_values
+        raise Stop
+
+    monkeypatch.setattr(unc, "Engine", engine)
+    monkeypatch.setattr(unc, "BATCH_VALUES", 24)
+    with pytest.raises(Stop):
+        unc.monte_carlo(object(), 3)
+    assert seen["batch_values"] == 24

@@ -19,13 +19,9 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("gepcalc")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+source"
+from gepcalc._version import __version__
 
 #: public name → the module that defines it (a submodule where name and module coincide)
 _LAZY: dict[str, str] = {

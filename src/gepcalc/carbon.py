@@ -16,7 +16,7 @@ from flox.xarray import xarray_reduce
 from gepcalc.io import Chunks, read_csv
 from gepcalc.landscape import Landscape, build_landscape, check_classes, map_codes
 from gepcalc.tables import CoefficientTable, load_table
-from gepcalc.units import factor
+from gepcalc.units import T_PER_HA_M2
 
 POOLS = ("C_above", "C_below", "C_soil", "C_dead")
 
@@ -40,8 +40,6 @@ INVEST_POOLS_META = {
         }
     },
 }
-
-_T_PER_HA_M2 = factor("t / ha * m**2", "t")
 
 
 def stock_density(c_above, c_below, c_soil, c_dead):
@@ -96,7 +94,7 @@ def carbon_stock(
     keys = np.asarray(per_code.index, dtype="int64")
     order = np.argsort(keys)
     density = map_codes(land.landcover, keys[order], per_code.to_numpy(dtype="float64")[order], fill=np.nan)
-    stock = (density * land.area * _T_PER_HA_M2).where(land.ecosystem > 0, 0.0).rename("stock")
+    stock = (density * land.area * T_PER_HA_M2).where(land.ecosystem > 0, 0.0).rename("stock")
     out = xarray_reduce(
         stock,
         land.region.rename("region"),

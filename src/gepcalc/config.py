@@ -42,8 +42,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gepcalc.errors import ConfigError
+from gepcalc.errors import ConfigError, RegionError
 from gepcalc.io import read_toml
+from gepcalc.regions import china
 from gepcalc.schema import AccountFile, AccountSection, InputsFile, validate
 
 #: keys of [account] and sections of the file (the schema: :class:`gepcalc.schema.AccountFile`)
@@ -93,9 +94,6 @@ def parse_overrides(raw: Mapping[str, Any], *, where: str) -> dict[str, dict[Any
 
 def _regions_by_adcode(spec: Mapping[str, Any], *, where: str):
     """``regions = { adcode = 33, level = "county" }``: the boundaries from :func:`gepcalc.regions.china`."""
-    from gepcalc.errors import RegionError
-    from gepcalc.regions import china
-
     bad = set(spec) - {"adcode", "level"}
     if "adcode" not in spec or bad:
         raise ConfigError(

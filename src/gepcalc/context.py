@@ -29,7 +29,7 @@ context with ``land = None``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,8 +44,8 @@ from gepcalc.resolve import arguments
 from gepcalc.services.base import Service
 from gepcalc.tables import CoefficientTable, load_table
 
-if TYPE_CHECKING:  # the Account class is only named here: account.py imports this module
-    from gepcalc.account import Account
+if TYPE_CHECKING:  # the Account class is only named here: gepcalc.result imports this module
+    from gepcalc.result import Account
 
 #: item coordinate of a service without items (as in :mod:`gepcalc.account`)
 NO_ITEM = ""
@@ -80,6 +80,9 @@ class AccountContext:
         The area corrections (``account(areas=...)``, :func:`gepcalc.areas.area_corrections`).
     kwargs : dict
         Every argument :func:`gepcalc.account` was called with (for :meth:`recompute`).
+    compute : callable or None
+        The function that computed the account from ``kwargs`` (:func:`gepcalc.account`), called
+        again by :meth:`recompute`; None where the context was made by hand.
     """
 
     land: Landscape | None
@@ -92,6 +95,19 @@ class AccountContext:
     overrides: Mapping[str, Any]
     corrections: tuple
     kwargs: Mapping[str, Any]
+    compute: Callable[..., Any] | None = None  # gepcalc.account (returns an Account)
+
+    def recompute(self, **changes) -> Account:
+        """The account again from :attr:`kwargs`, ``changes`` replacing some (:meth:`gepcalc.Account.recompute`).
+
+        Raises
+        ------
+        ConfigError
+            The context does not say which function computed the account (``compute`` is None).
+        """
+        if self.compute is None:
+            raise ConfigError("this context does not say how its account was computed (compute=None)")
+        return self.compute(**{**self.kwargs, **changes})
 
     # -- looking things up ---------------------------------------------------------------------
     def service(self, sid: str) -> type[Service]:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gepcalc._data import data_dir
+from gepcalc.account import account
+from gepcalc.config import load_config
+from gepcalc.io import read_toml
 
 
 def chunan_dir() -> Path:
@@ -19,9 +22,6 @@ def chunan_config() -> Path:
 
 def chunan_account(**overrides):
     """Compute the Chun'an demo account (keyword arguments override the config's)."""
-    from gepcalc.account import account
-    from gepcalc.config import load_config
-
     kwargs, _ = load_config(chunan_config())
     kwargs.update(overrides)
     return account(**kwargs)
@@ -29,6 +29,4 @@ def chunan_account(**overrides):
 
 def published() -> dict:
     """Published Chun'an GEP figures with their sources (``published.toml``)."""
-    from gepcalc.io import read_toml
-
     return read_toml(chunan_dir() / "published.toml", "published figures")

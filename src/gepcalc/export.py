@@ -7,6 +7,10 @@ English names next to the ids.  Units are written one way: per year as ``/yr`` (
 ``[万元/yr]`` and the quantity units alike), carbon with its basis (``t CO₂/yr`` or ``t C``), kWh as
 kWh.  Paths of the package's own tables are written relative to the package (``gepcalc:
 coefficients/prices.csv``), the user's files relative to the working directory where below it.
+
+The account's views return machine columns (``value``, ``name_zh`` …) with their units in
+``df.attrs["units"]``; :func:`labelled` is the one place that turns them into the headers people
+read (``value [万元/yr]``, ``指标``, ``indicator``), for the workbook, the HTML report and the console.
 """
 
 from __future__ import annotations
@@ -28,6 +32,84 @@ FMT_NUMBER = "#,##0.00##"
 FMT_INTEGER = "#,##0"
 FMT_YEAR = "0"
 FMT_SHARE = "0.0%"
+
+#: headers of the name columns of an indicator table (:func:`labelled` with ``indicator=True``)
+INDICATOR_HEADERS = {"name_zh": "指标", "name_en": "indicator"}
+
+#: headers of the columns of a project's ΔGEP tables (:mod:`gepcalc.project.delta`); a unit in
+#: ``attrs["units"]`` is added in brackets (``delta_gep`` → ``ΔGEP [万元/yr]``)
+DELTA_HEADERS = {
+    "delta_quantity": "Δquantity",
+    "value_baseline": "baseline",
+    "value_with_project": "with project",
+    "delta_gep": "ΔGEP",
+    "area_baseline": "baseline area",
+    "delta_area": "Δarea",
+}
+
+#: headers of the name columns of a project's ΔGEP tables by ``service``, ``category`` or ``ecosystem``
+DELTA_NAME_HEADERS = {
+    "service": INDICATOR_HEADERS,
+    "category": {"name_zh": "类别", "name_en": "category_en"},
+    "ecosystem": {"name_zh": "生态系统", "name_en": "ecosystem_en"},
+}
+
+#: headers of :meth:`gepcalc.project.ProjectResult.summary` (one row per figure, its unit in ``unit``)
+PROJECT_SUMMARY_HEADERS = {"name_zh": "指标", "name_en": "item"}
+
+#: headers of the sensitivity tables (:func:`gepcalc.uncertainty.sensitivity`)
+SENSITIVITY_HEADERS = {"gep_low": "GEP low", "gep_high": "GEP high"}
+
+#: headers of a project's one-at-a-time sensitivity (:func:`gepcalc.project.uncertainty.sensitivity`)
+DELTA_SENSITIVITY_HEADERS = {
+    "delta_gep_low": "ΔGEP low",
+    "delta_gep_high": "ΔGEP high",
+    "npv_low": "NPV low",
+    "npv_high": "NPV high",
+}
+
+#: headers of :func:`gepcalc.regions.ranking`
+RANKING_HEADERS = {"value": "GEP", "value_per_km2": "GEP per km²", "rank_per_km2": "rank per km²"}
+
+
+def delta_headers(dim: str = "service") -> dict[str, str]:
+    """Headers of a project's ΔGEP table by ``dim`` (``service``, ``category``, ``ecosystem`` or ``region``)."""
+    return DELTA_HEADERS | DELTA_NAME_HEADERS.get(dim, {})
+
+
+def labelled(df: pd.DataFrame, *, indicator: bool = False, headers: dict[str, str] | None = None) -> pd.DataFrame:
+    """``df`` with the headers people read: ``value`` → ``value [万元/yr]`` from ``df.attrs["units"]``.
+
+    Every column named in ``df.attrs["units"]`` (the views of :class:`gepcalc.result.Account`
+    set it, e.g. ``{"value": "万元/yr", "value_p05": "万元/yr"}``) gets its unit in brackets.
+
+    Parameters
+    ----------
+    df
+        A view of an account (or any frame with ``attrs["units"]``); not changed.
+    indicator
+        Also name the columns of an indicator table as the summary shows them: ``name_zh`` →
+        ``指标``, ``name_en`` → ``indicator`` (:data:`INDICATOR_HEADERS`).
+    headers
+        Other headers, column → header (e.g. :func:`delta_headers`); a column with a unit gets
+        it after its header (``delta_gep`` → ``ΔGEP [万元/yr]``).
+    """
+    units = df.attrs.get("units", {})
+    heads = (INDICATOR_HEADERS if indicator else {}) | (headers or {})
+    names = {c: heads[c] for c in df.columns if c in heads}
+    names |= {c: f"{heads.get(c, c)} [{u}]" for c, u in units.items() if c in df.columns}
+    out = df.rename(columns=names)
+    out.attrs = {}
+    return out
+
+
+def uncertainty_sheets(acct: Account, value_unit: str) -> dict[str, pd.DataFrame]:
+    """The account's uncertainty sheets (none without draws), with the headers people read."""
+    if acct.uncertainty is None:
+        return {}
+    sheets = acct.uncertainty.sheets(value_unit)
+    return {k: labelled(v, headers=SENSITIVITY_HEADERS) for k, v in sheets.items()}
+
 
 #: 中文 names of the categories
 CATEGORY_ZH = {"provisioning": "物质产品", "regulating": "调节服务", "cultural": "文化服务", "GEP": "生态系统生产总值"}
@@ -51,16 +133,16 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
     if "file" in sources.columns:
         sources["file"] = [display_path(v) if isinstance(v, str) and v else v for v in sources["file"]]
     sheets = {
-        "summary 汇总": acct.summary(unit=value_unit),
-        "categories 类别": acct.total(unit=value_unit),
-        "regions 区域": acct.by("region", unit=value_unit),
-        "ecosystems 生态系统": acct.by("ecosystem", unit=value_unit),
+        "summary 汇总": labelled(acct.summary(unit=value_unit), indicator=True),
+        "categories 类别": labelled(acct.total(unit=value_unit)),
+        "regions 区域": labelled(acct.by("region", unit=value_unit)),
+        "ecosystems 生态系统": labelled(acct.by("ecosystem", unit=value_unit)),
         "account 核算表": acct.table(value_unit=value_unit),
         "sources 参数来源": sources,
         "lines 统计明细": acct.lines,
-        "adjustments 扣减": acct.adjustments,
+        "adjustments 扣减": labelled(acct.adjustments),
         "not computed 未核算": not_computed_sheet(acct),
-        **(acct.uncertainty.sheets(value_unit) if acct.uncertainty is not None else {}),
+        **(uncertainty_sheets(acct, value_unit)),
         "notes 说明": meta,
     }
     sheets = {k: with_names(v, acct) for k, v in sheets.items() if len(v.columns)}
@@ -215,11 +297,11 @@ def display_path(path: str | Path) -> str:
 def bilingual_summary(acct: Account, unit: str = "亿元") -> pd.DataFrame:
     """The summary as reports show it: 指标 / indicator, quantity with its unit (/yr), value, share, status."""
     s = acct.summary(unit=unit)
-    vcol = f"value [{unit}/yr]"
+    vcol = "value"
     out = pd.DataFrame(
         {
-            "指标": s["指标"],
-            "indicator": s["indicator"],
+            "指标": s["name_zh"],
+            "indicator": s["name_en"],
             "类别 category": [f"{CATEGORY_ZH.get(c, '')} {c}".strip() for c in s["category"]],
             "物理量 quantity": s["quantity"],
             "单位 unit": [unit_text(u) for u in s["quantity_unit"]],

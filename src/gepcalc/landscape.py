@@ -19,7 +19,7 @@ import xarray as xr
 
 from gepcalc.errors import InputFileError, NodataError, RegionError, UnmappedClassError
 from gepcalc.grid import cell_area, outside_shares, rasterize_regions
-from gepcalc.io import Chunks, open_raster, read_regions
+from gepcalc.io import Chunks, check_same_grid, open_raster, read_regions
 from gepcalc.tables import CoefficientTable, load_table
 
 
@@ -62,8 +62,6 @@ class Landscape:
         Uses this landscape's mapping table; codes it lacks are reported like the
         account's own; nodata becomes 0.
         """
-        from gepcalc.io import check_same_grid
-
         lc = open_raster(other, name="land cover")
         check_same_grid(self.landcover, lc)
         lc = lc.chunk(dict(zip(self.landcover.dims, self.landcover.chunks, strict=True)))
@@ -203,24 +201,7 @@ def build_landscape(
         )
     nodata = lc.attrs.get("nodata")
     mapping = load_table(classes) if classes is not None else None
-
-    if regions is None:
-        name = region_name or Path(str(lc.attrs["source"])).stem
-        region = xr.ones_like(lc, dtype="int32").rename("region")
-        names = [name]
-    else:
-        gdf = read_regions(regions, field=region_field)
-        outside = outside_shares(gdf, lc)
-        off = [r for r, share in outside.items() if share > 1 - 1e-9]
-        if off:
-            raise RegionError(
-                f"regions {off} of {gdf.attrs['source']} lie wholly outside, and cover no pixel of, the land-cover "
-                f"raster {lc.attrs['source']} (bounds {tuple(round(b, 6) for b in lc.rio.bounds())} in {lc.rio.crs}); "
-                "clip the regions or give a raster that covers them"
-            )
-        region = rasterize_regions(gdf, lc)
-        names = list(gdf["region"])
-
+    region, names, notes = _regions_on_grid(lc, regions, region_field=region_field, region_name=region_name)
     counts = count_classes(lc, region > 0)
     if counts.sum() == 0:
         raise RegionError(
@@ -233,6 +214,60 @@ def build_landscape(
             f"land cover raster {lc.attrs['source']} is nodata ({nodata}) on all {nodata_px:,} pixels inside the "
             "regions; there is nothing to account (check the file, its nodata value and the regions)"
         )
+    eco_ids, ecosystem = _ecosystems(lc, mapping, counts)
+    if nodata_px:
+        notes.append(f"{nodata_px:,} nodata pixels of {lc.attrs['source']} inside the regions were left out")
+    return Landscape(
+        landcover=lc,
+        ecosystem=ecosystem,
+        region=region,
+        area=cell_area(lc),
+        ecosystem_ids=eco_ids,
+        region_names=names,
+        class_counts=counts,
+        mapping=mapping,
+        nodata_pixels=nodata_px,
+        notes=notes,
+    )
+
+
+def _regions_on_grid(
+    lc: xr.DataArray, regions=None, *, region_field: str | None = None, region_name: str | None = None
+) -> tuple[xr.DataArray, list[str], list[str]]:
+    """Region codes 1…m on the land cover's grid (0 outside every region), their names and notes.
+
+    ``regions`` None makes the whole raster one region called ``region_name`` (default: the
+    file's stem).  A region wholly outside the raster is refused; one partly outside is noted.
+    """
+    if regions is None:
+        name = region_name or Path(str(lc.attrs["source"])).stem
+        return xr.ones_like(lc, dtype="int32").rename("region"), [name], []
+    gdf = read_regions(regions, field=region_field)
+    outside = outside_shares(gdf, lc)
+    off = [r for r, share in outside.items() if share > 1 - 1e-9]
+    if off:
+        raise RegionError(
+            f"regions {off} of {gdf.attrs['source']} lie wholly outside, and cover no pixel of, the land-cover "
+            f"raster {lc.attrs['source']} (bounds {tuple(round(b, 6) for b in lc.rio.bounds())} in {lc.rio.crs}); "
+            "clip the regions or give a raster that covers them"
+        )
+    notes = list(gdf.attrs.get("notes", []))
+    notes += [
+        f"region {r!r}: {share:.1%} of its area lies outside the land-cover raster {lc.attrs['source']}; "
+        "its account covers the part inside only"
+        for r, share in outside.items()
+    ]
+    return rasterize_regions(gdf, lc), list(gdf["region"]), notes
+
+
+def _ecosystems(
+    lc: xr.DataArray, mapping: CoefficientTable | None, counts: pd.Series
+) -> tuple[list[str], xr.DataArray]:
+    """Ecosystem type ids and codes 1…n of the land cover (0 for nodata); every code present must be mapped.
+
+    Without a mapping every valid pixel is of one type, ``"all"``.
+    """
+    nodata = lc.attrs.get("nodata")
     if mapping is None:  # no ecosystem mapping: every valid pixel is of one type, "all"
         eco_ids = ["all"]
         ecosystem = xr.ones_like(lc, dtype="uint8")
@@ -249,24 +284,4 @@ def build_landscape(
     if nodata is not None:
         ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
     ecosystem.name = "ecosystem"
-
-    notes = list(gdf.attrs.get("notes", [])) if regions is not None else []
-    notes += [
-        f"region {r!r}: {share:.1%} of its area lies outside the land-cover raster {lc.attrs['source']}; "
-        "its account covers the part inside only"
-        for r, share in (outside.items() if regions is not None else ())
-    ]
-    if nodata_px:
-        notes.append(f"{nodata_px:,} nodata pixels of {lc.attrs['source']} inside the regions were left out")
-    return Landscape(
-        landcover=lc,
-        ecosystem=ecosystem,
-        region=region,
-        area=cell_area(lc),
-        ecosystem_ids=eco_ids,
-        region_names=names,
-        class_counts=counts,
-        mapping=mapping,
-        nodata_pixels=nodata_px,
-        notes=notes,
-    )
+    return eco_ids, ecosystem

@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 from gepcalc.landscape import Landscape, build_landscape
+from gepcalc.profiles import load_profile
 from gepcalc.zonal import on_grid
 
 
@@ -69,8 +70,6 @@ def value_map(
     ``landcover_classes``) as to :func:`gepcalc.account`; write the result with
     ``.rio.to_raster("value.tif")``.
     """
-    from gepcalc.profiles import load_profile
-
     classes = landcover_classes or load_profile(acct.data.attrs.get("profile", "mee-2020")).landcover_classes
     land = build_landscape(
         landcover,

@@ -1,11 +1,12 @@
 """Check an account's configuration and inputs without computing it: every problem at once.
 
-:func:`validate` takes the arguments of :func:`gepcalc.account` and runs the account's own
-checks stage by stage — services and methods, lines and statistics, input names, coefficient
-tables and overrides, prices and their years, the land cover and the regions (one pass that
-counts the classes), and every parameter of every service (units, plausible ranges, rasters on
-the grid, values per ecosystem type) — but no routing, no zonal sums and no valuation.  Where
-:func:`gepcalc.account` stops at the first problem, this collects them all; a stage whose
+:func:`validate` takes the arguments of :func:`gepcalc.account` and runs the account's own first
+stage, :func:`gepcalc.stages.plan.plan` (services and methods, lines and statistics, items, input
+names, coefficient tables and overrides, prices and their years), with :meth:`Report.check` as its
+check, so that each problem is recorded instead of raised; then the land cover and the regions (one
+pass that counts the classes) and every parameter of every service (units, plausible ranges,
+rasters on the grid, values per ecosystem type) — but no routing, no zonal sums and no valuation.
+Where :func:`gepcalc.account` stops at the first problem, this collects them all; a step whose
 prerequisite failed is skipped (its problems would only repeat the first).
 
 ``gepcalc validate CONFIG.toml`` prints them and exits with code 2 if there is any;
@@ -18,14 +19,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gepcalc import services as registry
-from gepcalc.account import FROM_PROFILE, _generic_lines, _statistics_tables, _with_lines, load_tables
 from gepcalc.errors import CoefficientTableError, ConfigError, GepcalcError
-from gepcalc.landscape import build_landscape
-from gepcalc.pricing import default_rows, price_index_of, price_regions_of, reprice_tables
-from gepcalc.profiles import Profile, load_profile
-from gepcalc.resolve import check_input_names, resolve_param, resolve_regional
-from gepcalc.services.base import check_service
+from gepcalc.landscape import Landscape, build_landscape
+from gepcalc.pricing import FROM_PROFILE
+from gepcalc.profiles import Profile
+from gepcalc.resolve import resolve_param, resolve_regional
+from gepcalc.stages.land import mapping_of
+from gepcalc.stages.plan import Plan, load_tables, plan
 
 
 @dataclass
@@ -124,104 +124,76 @@ def validate(
         problems); input rasters are read once to check their values' range.
     """
     rep = Report()
-    prof = rep.check(
-        "profile", str(profile), lambda: profile if isinstance(profile, Profile) else load_profile(profile)
+    p = plan(
+        profile=profile,
+        services=services,
+        methods=methods,
+        items=items,
+        lines=lines,
+        statistics=statistics,
+        tables=tables,
+        overrides=overrides,
+        inputs=inputs,
+        year=year,
+        price_year=price_year,
+        price_index=price_index,
+        price_region=price_region,
+        deflators=deflators,
+        has_landcover=landcover is not None,
+        listing=missing == "list",
+        check=rep.check,
     )
-    if prof is None:
+    if p is None:
         return rep
-    chosen_methods = {**prof.methods, **(methods or {})}
-    chosen_items = {**prof.items, **(items or {})}
-    classes = []
-    for s in services or prof.services:
-        cls = rep.check(
-            "services",
-            str(getattr(s, "__name__", s)),
-            lambda s=s: check_service(s) if isinstance(s, type) else registry.get(s, chosen_methods.get(s)),
+    rep.notes += [*p.notes, *(f"not computed: {r['service']}: {r['reason']}" for r in p.not_computed)]
+    land = _landscape(rep, p, landcover, regions, region_field, region_name, landcover_classes, chunks)
+    loaded = p.tables
+    if loaded is None:  # the overrides failed (already reported): check the inputs against the built-in tables
+        loaded = Report().check(
+            "tables",
+            "",
+            lambda: load_tables(list(p.services), p.profile, tables or {}, {}, p.items, regions=p.price_regions),
         )
-        if cls is not None:
-            classes.append(cls)
-    generic = rep.check("lines", "lines", lambda: _generic_lines(lines))
-    stats = rep.check("statistics", "statistics", lambda: _statistics_tables(statistics))
-    if generic is not None and stats is not None:
-        got = rep.check(
-            "lines",
-            "services given by lines",
-            lambda: _with_lines(
-                classes, generic, stats, explicit=services is not None, profile=prof, notes=rep.notes, listed=[]
-            ),
-        )
-        if got is not None:
-            classes, generic, stats = got
-    line_ids = (set(generic["service"]) if generic is not None else set()) | set(stats or {})
-    raster_cls = [c for c in classes if c.spec.id not in line_ids]
-    item_ids = {
-        c.spec.id: ids
-        for c in raster_cls
-        if (ids := rep.check("items", c.spec.id, lambda c=c: c.spec.item_ids(chosen_items.get(c.spec.id)))) is not None
-    }
-    inputs = dict(inputs or {})
-    rep.notes += (
-        rep.check("inputs", "input names", lambda: check_input_names(inputs, classes, registry.all_methods())) or []
-    )
+    if land is None or loaded is None:
+        return rep
+    _check_parameters(rep, p.raster_services, p.items, p.inputs, loaded, land, missing)
+    return rep
 
-    price_regions = rep.check("prices", "price_region", lambda: price_regions_of(price_region, prof)) or []
-    loaded = rep.check(
-        "tables",
-        "coefficient tables",
-        lambda: load_tables(classes, prof, tables or {}, overrides or {}, item_ids, regions=price_regions, chosen={}),
-    )
-    if loaded is not None:
-        rep.check(
-            "prices",
-            f"prices of {price_year if price_year is not None else year}",
-            lambda: reprice_tables(
-                loaded,
-                price_year if price_year is not None else year,
-                price_index_of(price_index, prof),
-                overrides or {},
-                default_rows(classes, item_ids, inputs),
-                deflators,
-            ),
-        )
-    land = None
-    if landcover is None and services is None and raster_cls:  # an account of lines only (as account() does)
-        rep.notes.append(
-            f"not computed, no land cover and no lines: {', '.join(c.spec.id for c in raster_cls)} (profile {prof.id})"
-        )
-    elif landcover is None and raster_cls:
+
+def _landscape(
+    rep: Report, p: Plan, landcover, regions, region_field, region_name, landcover_classes, chunks
+) -> Landscape | None:
+    """The plan's landscape (one pass counting the land cover's classes), or None with a problem where it fails.
+
+    Nothing is read for an account without raster services.
+    """
+    if landcover is None and p.raster_services:
         rep.problems.append(
             Problem(
                 "land cover",
                 "",
                 "MissingInputError",
-                f"services {[c.spec.id for c in raster_cls]} are computed from a land-cover raster and none was given",
+                f"services {[c.spec.id for c in p.raster_services]} are computed from a land-cover raster and none "
+                "was given",
             )
         )
-    elif landcover is not None and raster_cls:
-        land = rep.check(
-            "land cover",
-            str(landcover if not hasattr(landcover, "name") else getattr(landcover, "name", "")),
-            lambda: build_landscape(
-                landcover,
-                classes=None if landcover_classes is False else (landcover_classes or prof.landcover_classes),
-                regions=regions,
-                region_field=region_field,
-                region_name=region_name,
-                chunks=chunks,
-            ),
-        )
-        if land is not None:
-            rep.notes += list(land.notes)
-    if loaded is None:  # the overrides failed (already reported): check the inputs against the built-in tables
-        loaded = Report().check(
-            "tables",
-            "",
-            lambda: load_tables(classes, prof, tables or {}, {}, item_ids, regions=price_regions, chosen={}),
-        )
-    if land is None or loaded is None:
-        return rep
-    _check_parameters(rep, raster_cls, item_ids, inputs, loaded, land, missing)
-    return rep
+    if landcover is None or not p.raster_services:
+        return None
+    land = rep.check(
+        "land cover",
+        str(landcover if not hasattr(landcover, "name") else getattr(landcover, "name", "")),
+        lambda: build_landscape(
+            landcover,
+            classes=mapping_of(landcover_classes, p.profile),
+            regions=regions,
+            region_field=region_field,
+            region_name=region_name,
+            chunks=chunks,
+        ),
+    )
+    if land is not None:
+        rep.notes += list(land.notes)
+    return land
 
 
 def _check_parameters(rep: Report, raster_cls, item_ids, inputs, loaded, land, missing: str) -> None:

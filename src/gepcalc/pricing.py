@@ -18,10 +18,9 @@ import pandas as pd
 
 from gepcalc.errors import MissingInputError
 from gepcalc.profiles import Profile
+from gepcalc.repricing import money_columns, reprice, row_region
+from gepcalc.resolve import user_value
 from gepcalc.tables import CoefficientTable, load_table
-
-# gepcalc.deflators imports gepcalc.account (Account), which imports this module: deflators is
-# imported inside the functions that use it.
 
 
 class FromProfile:
@@ -51,8 +50,6 @@ def price_regions_of(price_region, prof: Profile) -> tuple[str, ...]:
 
 def default_rows(classes_cls, item_ids, inputs: Mapping[str, Any]) -> dict[str, set[str]]:
     """Rows of item tables the account's services read by default (not given as inputs): {table: rows}."""
-    from gepcalc.resolve import user_value
-
     out: dict[str, set[str]] = {}
     for cls in classes_cls:
         for p in (*cls.spec.params, *cls.spec.value_params, *cls.spec.region_params):
@@ -82,8 +79,6 @@ def reprice_tables(loaded: dict, price_year, price_index, overrides, needed, def
     """
     if price_index is None or price_year is None:
         return {}, {}
-    from gepcalc.deflators import money_columns, reprice
-
     deflators = load_table(deflators if deflators is not None else "deflators")  # once, not per row
     repriced, failed = {}, {}
     for name, t in list(loaded.items()):
@@ -186,8 +181,6 @@ def _price_columns(sources: pd.DataFrame, loaded, repriced, chosen) -> None:
     sources["price_factor"] = [r.factor if r else np.nan for r in rec]
     sources["price_index"] = [f"{r.index}/{r.region}" if r else "" for r in rec]
     years, regions = [], []
-    from gepcalc.deflators import money_columns, row_region
-
     for (t, r), one in zip(keys, rec, strict=True):
         table = loaded.get(t)
         if one is not None:

@@ -259,8 +259,10 @@ def ranking(acct, unit: str = "万元") -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per region, sorted by ``rank``: ``region``, ``GEP [unit/yr]``, ``area [km²]``,
-        ``GEP per km² [unit/km²/yr]``, ``rank`` and ``rank per km²``.
+        One row per region, sorted by ``rank``: ``region``, ``value`` (GEP) [``unit``/yr],
+        ``area`` [km²], ``value_per_km2`` [``unit``/km²/yr], ``rank`` and ``rank_per_km2``; the units
+        in ``df.attrs["units"]`` (:func:`gepcalc.export.labelled` with
+        :data:`gepcalc.export.RANKING_HEADERS` makes the headers people read: ``GEP [亿元/yr]`` …).
     """
     ds = acct.data
     for dim in ("scenario", "year"):
@@ -268,16 +270,16 @@ def ranking(acct, unit: str = "万元") -> pd.DataFrame:
             raise RegionError(f"ranking() takes an account of one {dim}; select one with acct.sel({dim}=...)")
     value = ds["value"].sum([d for d in ds["value"].dims if d != "region"]) * factor("CNY / yr", f"{unit} / yr")
     area = ds["area"].sum([d for d in ds["area"].dims if d != "region"]) * factor("m**2", "km**2")
-    gep_col, dens_col = f"GEP [{unit}/yr]", f"GEP per km² [{unit}/km²/yr]"
     df = pd.DataFrame(
         {
             "region": [str(r) for r in ds["region"].values],
-            gep_col: value.sel(region=ds["region"]).to_numpy(),
-            "area [km²]": area.sel(region=ds["region"]).to_numpy(),
+            "value": value.sel(region=ds["region"]).to_numpy(),
+            "area": area.sel(region=ds["region"]).to_numpy(),
         }
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        df[dens_col] = np.where(df["area [km²]"] > 0, df[gep_col] / df["area [km²]"], np.nan)
-    df["rank"] = df[gep_col].rank(ascending=False, method="min").astype(int)
-    df["rank per km²"] = df[dens_col].rank(ascending=False, method="min", na_option="bottom").astype(int)
+        df["value_per_km2"] = np.where(df["area"] > 0, df["value"] / df["area"], np.nan)
+    df["rank"] = df["value"].rank(ascending=False, method="min").astype(int)
+    df["rank_per_km2"] = df["value_per_km2"].rank(ascending=False, method="min", na_option="bottom").astype(int)
+    df.attrs["units"] = {"value": f"{unit}/yr", "area": "km²", "value_per_km2": f"{unit}/km²/yr"}
     return df.sort_values(["rank", "region"]).reset_index(drop=True)

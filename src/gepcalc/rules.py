@@ -56,8 +56,11 @@ def apply_rules(
     Returns
     -------
     quantities, values, adjustments
-        Adjusted copies, and one row per rule × region with before/after figures
-        (``adjustments.attrs["notes"]``: one line per rule applied).
+        Adjusted copies, and one row per rule × region with before/after figures: ``rule, kind,
+        service, because_of, region, quantity_before, quantity_after`` [the service's unit],
+        ``value_before, value_after`` [CNY/yr], ``clause, status, reason``
+        (``adjustments.attrs["notes"]``: one line per rule applied; ``attrs["units"]``: the unit of
+        the value columns).
     """
     q, v = dict(quantities), dict(values)
     rows, notes = [], []
@@ -92,8 +95,8 @@ def apply_rules(
                     "region": region,
                     "quantity_before": float(before_q.sel(region=region)),
                     "quantity_after": float(_region_total(q[a]).sel(region=region)),
-                    "value_before_CNY": float(before_v.sel(region=region)),
-                    "value_after_CNY": float(_region_total(v[a]).sel(region=region)),
+                    "value_before": float(before_v.sel(region=region)),
+                    "value_after": float(_region_total(v[a]).sel(region=region)),
                     "clause": rule.get("clause", ""),
                     "status": rule.get("status", "judgement"),
                     "reason": rule.get("reason", ""),
@@ -107,6 +110,7 @@ def apply_rules(
         )
     df = pd.DataFrame(rows)
     df.attrs["notes"] = notes
+    df.attrs["units"] = {c: "CNY/yr" for c in ("value_before", "value_after") if c in df.columns}
     return q, v, df
 
 

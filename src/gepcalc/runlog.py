@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gepcalc._version import __version__
 from gepcalc.io import write_text
 
 LOG_NAME = "gepcalc.log"
@@ -90,8 +91,6 @@ def log_text(
     notes: Iterable[str] = (),
 ) -> str:
     """The text of ``gepcalc.log`` (see the module docstring)."""
-    from gepcalc import __version__
-
     argv = list(command) if command is not None else ["gepcalc", *sys.argv[1:]]
     lines = [
         "# gepcalc run log",

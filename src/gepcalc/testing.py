@@ -41,8 +41,11 @@ import xarray as xr
 from dask.callbacks import Callback
 from shapely.geometry import box
 
+from gepcalc.account import account, load_tables
 from gepcalc.errors import GepcalcError
-from gepcalc.landscape import Landscape, build_landscape
+from gepcalc.landscape import Landscape, build_landscape, ecosystem_types
+from gepcalc.profiles import load_profile
+from gepcalc.resolve import arguments
 from gepcalc.services.base import Param, Service, check_service
 from gepcalc.units import Q_, ureg
 
@@ -126,8 +129,6 @@ def kit_inputs(cls: type[Service], landcover: xr.DataArray, items: tuple[str, ..
         else:
             one = {"unit": str(ex.units), "values": {}}  # filled per ecosystem below
         if isinstance(one, dict) and "values" in one:
-            from gepcalc.landscape import ecosystem_types
-
             one["values"] = dict.fromkeys(ecosystem_types().keys, float(ex.magnitude))
         out[f"{sid}.{p.name}"] = dict.fromkeys(items, one) if p.per_item else one
     return out
@@ -151,7 +152,6 @@ def _setup(cls: type[Service], inputs: Mapping[str, Any] | None) -> _Setup:
 
 
 def _account(s: _Setup, chunks, regions=True, **kw):
-    from gepcalc.account import account
 
     return account(
         s.landcover,
@@ -166,9 +166,6 @@ def _account(s: _Setup, chunks, regions=True, **kw):
 
 
 def _physical_args(s: _Setup, chunks=4) -> tuple[Landscape, dict]:
-    from gepcalc.account import load_tables
-    from gepcalc.profiles import load_profile
-    from gepcalc.resolve import arguments
 
     land = build_landscape(s.landcover, regions=s.regions, region_field="name", chunks=chunks)
     tables = load_tables([s.cls], load_profile("mee-2020"), {}, {}, {s.cls.spec.id: s.items})
@@ -307,8 +304,6 @@ def check_statistics(s: _Setup) -> None:
     Each region's quantity and value, summed over the ecosystem types it was allocated to,
     must equal the sum of its lines; the account's value must equal Σ quantity × price of the lines.
     """
-    from gepcalc.account import account
-
     table = s.cls.example(list(s.regions["name"]))
     acct = account(s.landcover, s.regions, region_field="name", services=[s.cls], statistics={s.cls.spec.id: table})
     lines = acct.lines

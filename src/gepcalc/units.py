@@ -115,6 +115,9 @@ def convert_array(da: xr.DataArray, from_unit: str, to_unit: str, *, where: str 
     return out
 
 
+#: a per-area mass rate [t/ha] times an area [m²] gives tonnes: this factor (1e-4), from the unit definitions
+T_PER_HA_M2 = factor("t / ha * m**2", "t")
+
 #: carbon units of gepcalc's registry and the basis each one names
 CARBON_UNITS = {"tC": "C", "t_C": "C", "tCO2": "CO2", "t_CO2": "CO2"}
 
@@ -152,3 +155,17 @@ __all__ = [
     "unit_label",
     "ureg",
 ]
+
+
+def strip(x, unit: str):
+    """Magnitude of ``x`` in ``unit`` if it carries units (pint), else ``x`` itself.
+
+    For empirical formulas (RWEQ, regressions) whose constants are fitted to
+    magnitudes in fixed units; the result is given back its unit with :func:`attach`.
+    """
+    return x.to(unit).magnitude if hasattr(x, "units") and hasattr(x, "to") else x
+
+
+def attach(x, unit: str, like):
+    """``x`` with ``unit`` when ``like`` carries units (pint), else ``x``: the inverse of :func:`strip`."""
+    return x * ureg.Unit(unit) if hasattr(like, "units") and hasattr(like, "to") else x

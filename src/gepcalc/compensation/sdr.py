@@ -4,7 +4,7 @@ The connectivity index of Borselli et al. (2008) in the form InVEST SDR uses
 (``natcap.invest.sdr.sdr``: ``_threshold_slope``, ``_calculate_w``,
 ``_calculate_bar_factor``, ``_calculate_d_up``, ``_calculate_inverse_ws_factor``,
 ``_calculate_ic``, ``_calculate_sdr``; read in the natcap/invest repository), on the flow
-graph of :mod:`gepcalc.compensation.flows`:
+graph of :mod:`gepcalc.compensation.graph`:
 
 .. math::
 
@@ -38,7 +38,7 @@ import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gepcalc.compensation.flows import FlowGraph
+from gepcalc.compensation.graph import FlowGraph
 from gepcalc.errors import ConfigError
 
 __all__ = ["sediment_delivery_ratio"]
@@ -114,7 +114,7 @@ def sediment_delivery_ratio(
     Parameters
     ----------
     graph
-        Flow graph (:func:`gepcalc.compensation.flows.flow_graph`).
+        Flow graph (:func:`gepcalc.compensation.graph.flow_graph`).
     slope_pct
         Percent slope of the filled DEM [%].
     cover

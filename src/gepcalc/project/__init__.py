@@ -15,11 +15,17 @@ Quick use::
     res.by_service("万元"); res.annual(); res.npv("万元"); res.cash_flow(); res.summary()
     res.to_excel("project.xlsx"); res.to_html("project.html"); res.write_maps("maps/")
 
-Modules: :mod:`~gepcalc.project.definition` (TOML/dict → Project),
+Modules, bottom to top (each imports only those before it; the report's modules name
+:class:`ProjectResult` in type hints only):
 :mod:`~gepcalc.project.schedule` (ramp-up, discounting, NPV, payback),
-:mod:`~gepcalc.project.delta` (the two accounts and ΔGEP), :mod:`~gepcalc.project.maps`,
-:mod:`~gepcalc.project.uncertainty`, :mod:`~gepcalc.project.eod`,
-:mod:`~gepcalc.project.report`, :mod:`~gepcalc.project.portfolio`.
+:mod:`~gepcalc.project.amounts` (rates, money, yearly flows as written in a file),
+:mod:`~gepcalc.project.eod` (EOD cash flow, self-balance), :mod:`~gepcalc.project.finance`
+(financing plan, loans, cash-flow tables, FIRR/DSCR …), :mod:`~gepcalc.project.definition`
+(TOML/dict → Project), :mod:`~gepcalc.project.delta` (the two accounts and ΔGEP),
+:mod:`~gepcalc.project.maps`, :mod:`~gepcalc.uncertainty.ranges` (declared ranges, draws),
+:mod:`~gepcalc.project.uncertainty`, :mod:`~gepcalc.project.report` (workbook, HTML, charts),
+:mod:`~gepcalc.project.result` (:func:`project`, :class:`ProjectResult`),
+:mod:`~gepcalc.project.portfolio`.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from gepcalc.project.definition import Project, Scenario, load_project
 from gepcalc.project.portfolio import monitored_delta, portfolio
 from gepcalc.project.result import ProjectResult, project
 from gepcalc.project.schedule import Schedule, discount_factors, effect_fractions, linear_ramp, npv, payback
-from gepcalc.project.uncertainty import declared_ranges
+from gepcalc.uncertainty.ranges import declared_ranges
 
 __all__ = [
     "Project",

@@ -39,9 +39,10 @@ from typing import Any
 from gepcalc.config import parse_inputs
 from gepcalc.errors import ConfigError
 from gepcalc.io import read_toml
+from gepcalc.project.amounts import parse_flow, parse_rate
+from gepcalc.project.finance.plan import Financing, parse_financing
 from gepcalc.project.schedule import Schedule, cumulative_ramp, linear_ramp
 from gepcalc.schema import InputsFile, ProjectFile, ProjectSection, ScenarioSection, ScheduleSection, validate
-from gepcalc.units import magnitude_in
 
 #: the file's sections and keys (the schema: :class:`gepcalc.schema.ProjectFile`)
 SECTIONS = set(ProjectFile.model_fields)
@@ -175,7 +176,7 @@ def load_project(spec: str | Path | Mapping, *, base: str | Path | None = None) 
     )
 
 
-def parse_financing_section(raw: Mapping, schedule: Schedule, where: str):
+def parse_financing_section(raw: Mapping, schedule: Schedule, where: str) -> Financing | None:
     """``[financing]`` → :class:`~gepcalc.project.finance.Financing` (None without the section).
 
     The plan is checked against the ``[eod]`` investment (in the ``[eod]`` unit unless
@@ -185,32 +186,12 @@ def parse_financing_section(raw: Mapping, schedule: Schedule, where: str):
     """
     if raw.get("financing") is None:
         return None
-    from gepcalc.project.eod import parse_flow
-    from gepcalc.project.finance import parse_financing
-
     eod = raw.get("eod") or {}
     if not isinstance(eod, Mapping) or "investment" not in eod:
         raise ConfigError(f"{where}: [financing] needs the construction investment by year in [eod] investment")
     unit = str(eod.get("unit", "万元"))
     inv = parse_flow(eod["investment"], schedule, unit, f"{where} [eod] investment")
     return parse_financing(raw["financing"], schedule, inv, unit=unit, where=where)
-
-
-def parse_rate(value: Any, where: str) -> float:
-    """A rate as a fraction [1]: ``0.06``, ``"6 %"``, ``"6 percent"``."""
-    if isinstance(value, bool) or value is None:
-        raise ConfigError(f"{where}: expected a rate such as 0.06 or '6 %', got {value!r}")
-    if isinstance(value, int | float) and 1 < abs(value) <= 100:  # 6 for 6 %: a 600 % rate is a slip
-        raise ConfigError(
-            f"{where}: {value!r} is a rate of {value:.0%}; did you mean {value:g} %? write '{value:g} %' or "
-            f"{value / 100:g} (a rate above 100 % must be written with its % sign)"
-        )
-    if isinstance(value, str):
-        value = value.replace("%", " percent")
-    try:
-        return magnitude_in(value, "dimensionless", where=where, default_unit="dimensionless")
-    except Exception as exc:
-        raise ConfigError(f"{where}: expected a rate such as 0.06 or '6 %', got {value!r} ({exc})") from None
 
 
 def parse_schedule(raw: Mapping, where: str) -> Schedule:

@@ -24,6 +24,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xarray as xr
+from shapely.geometry import box
 
 from gepcalc.account import NO_ITEM, Account, account
 from gepcalc.context import AccountContext, service_values
@@ -154,8 +155,6 @@ def project_boundary(project: Project, landcover: xr.DataArray) -> tuple[gpd.Geo
         geom = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
         gdf = gpd.GeoDataFrame({"region": [project.name]}, geometry=[geom], crs=crs)
     gdf.attrs["source"] = label
-    from shapely.geometry import box
-
     x0, y0, x1, y1 = landcover.rio.bounds()
     raster_box = box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
     shape = gdf.geometry.union_all() if hasattr(gdf.geometry, "union_all") else gdf.geometry.unary_union
@@ -283,8 +282,25 @@ def money(unit: str) -> float:
     return factor(VALUE_UNIT, f"{unit} / yr")
 
 
+#: units of the ΔGEP tables' value columns, ``{unit}`` the money unit (see :func:`by_service`, :func:`by`)
+DELTA_UNITS = {"value_baseline": "{unit}/yr", "value_with_project": "{unit}/yr", "delta_gep": "{unit}/yr"}
+
+
+def with_delta_units(df: pd.DataFrame, unit: str, **more: str) -> pd.DataFrame:
+    """``df`` with ``attrs["units"]`` naming the unit of each of its ΔGEP columns (``{unit}/yr``) and of ``more``."""
+    units = {c: u.format(unit=unit) for c, u in DELTA_UNITS.items() if c in df.columns}
+    df.attrs["units"] = units | {c: u for c, u in more.items() if c in df.columns}
+    return df
+
+
 def by_service(delta: xr.Dataset, unit: str = "万元") -> pd.DataFrame:
-    """One row per service and item: names, Δquantity with unit, baseline, with-project and Δ value."""
+    """One row per service and item: names, Δquantity with unit, baseline, with-project and Δ value.
+
+    Columns ``service, item, name_zh, name_en, category, delta_quantity, quantity_unit,
+    value_baseline, value_with_project, delta_gep``; the values are in ``unit``/yr, named in
+    ``df.attrs["units"]`` (:func:`gepcalc.export.labelled` makes the headers people read:
+    ``指标``, ``ΔGEP [万元/yr]`` …).
+    """
     f = money(unit)
     rows = []
     for s in delta["service"].values:
@@ -301,24 +317,28 @@ def by_service(delta: xr.Dataset, unit: str = "万元") -> pd.DataFrame:
                 {
                     "service": str(s),
                     "item": str(it),
-                    "指标": zh,
-                    "indicator": en,
+                    "name_zh": zh,
+                    "name_en": en,
                     "category": str(d["category"].values),
-                    "Δquantity": float(q.sum()),
+                    "delta_quantity": float(q.sum()),
                     "quantity_unit": unit_label(str(d["quantity_unit"].values)),
-                    f"baseline [{unit}/yr]": float(d["value_baseline"].sel(item=it).sum()) * f,
-                    f"with project [{unit}/yr]": float(d["value_with_project"].sel(item=it).sum()) * f,
-                    f"ΔGEP [{unit}/yr]": float(d["value"].sel(item=it).sum()) * f,
+                    "value_baseline": float(d["value_baseline"].sel(item=it).sum()) * f,
+                    "value_with_project": float(d["value_with_project"].sel(item=it).sum()) * f,
+                    "delta_gep": float(d["value"].sel(item=it).sum()) * f,
                 }
             )
-    return pd.DataFrame(rows)
+    return with_delta_units(pd.DataFrame(rows), unit)
 
 
 def by(delta: xr.Dataset, dim: str, unit: str = "万元") -> pd.DataFrame:
-    """ΔGEP [unit/yr] (and the two states) summed over all but ``dim``: category, ecosystem or region."""
+    """ΔGEP (and the two states) summed over all but ``dim``: category, ecosystem or region.
+
+    Columns ``{dim}``, for category and ecosystem also ``name_zh, name_en``, then
+    ``value_baseline, value_with_project, delta_gep`` [``unit``/yr]; by ecosystem also
+    ``area_baseline, delta_area`` [ha].  Units in ``df.attrs["units"]``.
+    """
     f = money(unit)
-    cols = {"value_baseline": f"baseline [{unit}/yr]", "value_with_project": f"with project [{unit}/yr]"}
-    cols["value"] = f"ΔGEP [{unit}/yr]"
+    cols = {"value_baseline": "value_baseline", "value_with_project": "value_with_project", "value": "delta_gep"}
     parts = []
     for var, name in cols.items():
         v = delta[var]
@@ -328,18 +348,18 @@ def by(delta: xr.Dataset, dim: str, unit: str = "万元") -> pd.DataFrame:
         parts.append(s.to_series().rename(name))
     df = pd.concat(parts, axis=1).reset_index()
     if dim == "category":
-        df.insert(1, "类别", [CATEGORY_NAMES[c][0] for c in df["category"]])
-        df.insert(2, "category_en", [CATEGORY_NAMES[c][1] for c in df["category"]])
+        df.insert(1, "name_zh", [CATEGORY_NAMES[c][0] for c in df["category"]])
+        df.insert(2, "name_en", [CATEGORY_NAMES[c][1] for c in df["category"]])
     if dim == "ecosystem":
         zh = dict(zip(delta["ecosystem"].values, delta["ecosystem_zh"].values, strict=True))
         en = dict(zip(delta["ecosystem"].values, delta["ecosystem_en"].values, strict=True))
-        df.insert(1, "生态系统", df["ecosystem"].map(zh))
-        df.insert(2, "ecosystem_en", df["ecosystem"].map(en))
+        df.insert(1, "name_zh", df["ecosystem"].map(zh))
+        df.insert(2, "name_en", df["ecosystem"].map(en))
         area = (delta["area_baseline"].sum("region").to_series(), delta["area"].sum("region").to_series())
-        df["baseline area [ha]"] = df["ecosystem"].map(area[0]) * factor("m**2", "ha")
-        df["Δarea [ha]"] = df["ecosystem"].map(area[1]) * factor("m**2", "ha")
-        df = df[(df["baseline area [ha]"] != 0) | (df["Δarea [ha]"] != 0)].reset_index(drop=True)
-    return df
+        df["area_baseline"] = df["ecosystem"].map(area[0]) * factor("m**2", "ha")
+        df["delta_area"] = df["ecosystem"].map(area[1]) * factor("m**2", "ha")
+        df = df[(df["area_baseline"] != 0) | (df["delta_area"] != 0)].reset_index(drop=True)
+    return with_delta_units(df, unit, area_baseline="ha", delta_area="ha")
 
 
 def service_totals(delta: xr.Dataset) -> pd.Series:

@@ -26,13 +26,28 @@ import numpy as np
 import pandas as pd
 
 from gepcalc.errors import ConfigError
+from gepcalc.project.amounts import FLOW_META, parse_flow, parse_money, parse_rate
 from gepcalc.project.schedule import Schedule, npv, payback
 from gepcalc.schema import EODSection, MonetisedSection, validate
-from gepcalc.units import Q_, magnitude_in
+from gepcalc.units import magnitude_in
+
+__all__ = [
+    "EOD",
+    "EOD_KEYS",
+    "FLOW_META",
+    "MONETISED_KEYS",
+    "Monetised",
+    "cash_flow",
+    "ecological_benefit",
+    "indicators",
+    "monetised_flows",
+    "parse_eod",
+    "parse_flow",
+    "parse_money",
+]
 
 #: keys of [eod] and of [eod.monetised.NAME] (the schema: :class:`gepcalc.schema.EODSection`)
 EOD_KEYS = set(EODSection.model_fields)
-FLOW_META = {"name_zh", "name_en", "note", "from", "to", "value", "growth"}
 MONETISED_KEYS = set(MonetisedSection.model_fields)
 
 
@@ -59,59 +74,6 @@ class EOD:
     names_zh: dict[str, str] = field(default_factory=dict)
 
 
-def parse_money(value, unit: str, where: str) -> float:
-    """A yearly amount in CNY: a number in ``unit`` or a string with a money (or money per year) unit."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{where}: {value!r} is not an amount of money")
-    if isinstance(value, int | float):
-        return float(value) * magnitude_in(Q_(1.0, unit), "CNY", where=where)
-    try:
-        return magnitude_in(value, "CNY", where=where)
-    except Exception:
-        try:
-            return magnitude_in(value, "CNY / yr", where=where)
-        except Exception as exc:
-            raise ConfigError(f"{where}: {value!r} is not an amount of money such as '500 万元' ({exc})") from None
-
-
-def parse_flow(raw, schedule: Schedule, unit: str, where: str) -> pd.Series:
-    """A yearly flow [CNY] over the appraisal years from ``{year = amount, ...}`` or ``{from, to, value, growth}``.
-
-    ``growth`` is a yearly rate: value_t = value · (1 + g)^(t − from).
-    """
-    years = schedule.years
-    out = pd.Series(0.0, index=pd.Index(years, name="year"))
-    if raw is None:
-        return out
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: expected {{year = amount, …}} or {{from = YEAR, value = amount}}, got {raw!r}")
-    if "value" in raw:
-        first = int(raw.get("from", years[0]))
-        last = int(raw.get("to", years[-1]))
-        for y in (first, last):
-            if y not in years:
-                raise ConfigError(f"{where}: year {y} is outside the appraisal horizon {years[0]}–{years[-1]}")
-        g = raw.get("growth", 0.0)
-        from gepcalc.project.definition import parse_rate
-
-        g = parse_rate(g, f"{where} growth")
-        v = parse_money(raw["value"], unit, where)
-        for y in range(first, last + 1):
-            out[y] = v * (1 + g) ** (y - first)
-        return out
-    for k, v in raw.items():
-        if k in FLOW_META:
-            continue
-        try:
-            y = int(k)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: key {k!r} is not a year") from None
-        if y not in years:
-            raise ConfigError(f"{where}: year {y} is outside the appraisal horizon {years[0]}–{years[-1]}")
-        out[y] = parse_money(v, unit, f"{where} year {y}")
-    return out
-
-
 def parse_eod(raw: Mapping, schedule: Schedule, services: list[str], quantity_units: Mapping[str, str], where: str):
     """``[eod]`` → :class:`EOD` (None when the section is empty)."""
     if not raw:
@@ -133,8 +95,6 @@ def parse_eod(raw: Mapping, schedule: Schedule, services: list[str], quantity_un
         sid = spec.get("service")
         if sid not in services:
             raise ConfigError(f"{w}: service {sid!r} is not in the project's accounts ({', '.join(services)})")
-        from gepcalc.project.definition import parse_rate
-
         share = parse_rate(spec.get("share", 1.0), f"{w} share")
         if not 0 <= share <= 1:
             raise ConfigError(f"{w}: share {share:g} must be within [0, 1]")

@@ -15,16 +15,19 @@ from typing import Any
 import pandas as pd
 import pint
 
-from gepcalc.account import Account
+from gepcalc.account import Account, account
 from gepcalc.errors import ConfigError, RegionError
-from gepcalc.export import write_sheets
+from gepcalc.export import labelled, write_sheets
+from gepcalc.io import read_toml
+from gepcalc.project.amounts import parse_money
 from gepcalc.project.definition import merge_overrides
-from gepcalc.project.eod import parse_money
+from gepcalc.project.result import ProjectResult, project
+from gepcalc.schema import PortfolioFile, validate
 from gepcalc.units import factor
 
 
 def monitored_delta(
-    result,
+    result: ProjectResult,
     *,
     landcover: Any = None,
     inputs: Mapping | None = None,
@@ -37,8 +40,6 @@ def monitored_delta(
     The monitored state starts from the with-project state and replaces what is
     given (land cover of the monitoring year, measured inputs, tables, overrides).
     """
-    from gepcalc.account import account
-
     st = result.with_project
     kw = dict(st.kwargs)
     if landcover is not None:
@@ -53,7 +54,7 @@ def monitored_delta(
     return _minus_baseline(result, acct)
 
 
-def _minus_baseline(result, acct: Account) -> pint.Quantity:
+def _minus_baseline(result: ProjectResult, acct: Account) -> pint.Quantity:
     base = result.baseline.account
     if list(acct.data["region"].values) != list(base.data["region"].values):
         raise RegionError(
@@ -91,10 +92,9 @@ def portfolio(
     Returns
     -------
     pandas.DataFrame
-        project, year, planned, monitored, gap (= monitored − planned) [unit/yr] and gap share.
+        ``project, year, planned, monitored, gap`` (= monitored − planned) [``unit``/yr, named in
+        ``df.attrs["units"]``] and ``gap_share``; :func:`bilingual` makes the headers people read.
     """
-    from gepcalc.project.result import ProjectResult, project
-
     monitored = monitored or {}
     unknown = sorted(set(monitored) - set(projects))
     if unknown:
@@ -119,13 +119,15 @@ def portfolio(
                 {
                     "project": name,
                     "year": int(y),
-                    f"planned ΔGEP [{unit}/yr]": p * f,
-                    f"monitored ΔGEP [{unit}/yr]": m * f if m is not None else float("nan"),
-                    f"gap [{unit}/yr]": (m - p) * f if m is not None else float("nan"),
-                    "gap share": (m - p) / p if m is not None and p else float("nan"),
+                    "planned": p * f,
+                    "monitored": m * f if m is not None else float("nan"),
+                    "gap": (m - p) * f if m is not None else float("nan"),
+                    "gap_share": (m - p) / p if m is not None and p else float("nan"),
                 }
             )
-    return pd.DataFrame(rows)
+    df = pd.DataFrame(rows, columns=["project", "year", "planned", "monitored", "gap", "gap_share"])
+    df.attrs["units"] = {c: f"{unit}/yr" for c in ("planned", "monitored", "gap")}
+    return df
 
 
 def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, dict]:
@@ -155,10 +157,6 @@ def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, d
         An invalid file, an entry without ``name`` or ``project``, a repeated name, a
         monitored year that is not a year, or monitored data other than ``landcover``.
     """
-    from gepcalc.io import read_toml
-    from gepcalc.project.result import project
-    from gepcalc.schema import PortfolioFile, validate
-
     path = Path(path).resolve()
     raw = read_toml(path, "portfolio file", ConfigError)
     validate(PortfolioFile, raw, str(path))  # every entry checked before any project is appraised
@@ -178,14 +176,14 @@ def load_portfolio(path: str | Path, *, progress: bool = False) -> tuple[dict, d
     return projects, monitored
 
 
-#: Chinese + English column headers of the portfolio table (the unit in brackets is kept)
+#: Chinese + English column headers of the portfolio table (:func:`bilingual` adds the units)
 HEADERS = {
     "project": "项目 project",
     "year": "年份 year",
-    "planned ΔGEP": "计划增量 planned ΔGEP",
-    "monitored ΔGEP": "监测增量 monitored ΔGEP",
+    "planned": "计划增量 planned ΔGEP",
+    "monitored": "监测增量 monitored ΔGEP",
     "gap": "差额 gap",
-    "gap share": "差额比例 gap share",
+    "gap_share": "差额比例 gap share",
 }
 
 #: sheet name of the portfolio workbook
@@ -198,19 +196,14 @@ def bilingual(table: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     table
-        A table from :func:`portfolio`.
+        A table from :func:`portfolio` (its units in ``attrs["units"]``).
 
     Returns
     -------
     pandas.DataFrame
-        The same table, columns renamed.
+        The same table, columns renamed (:func:`gepcalc.export.labelled` with :data:`HEADERS`).
     """
-
-    def label(col: str) -> str:
-        stem, sep, rest = col.partition(" [")
-        return HEADERS.get(stem, stem) + sep + rest
-
-    return table.rename(columns=label)
+    return labelled(table, headers=HEADERS)
 
 
 def to_excel(table: pd.DataFrame, path: str | Path) -> Path:

@@ -14,8 +14,10 @@ from gepcalc.project import delta as dl
 from gepcalc.project import eod as eodm
 from gepcalc.project import finance as fm
 from gepcalc.project.definition import Project, load_project
+from gepcalc.project.maps import change_maps, write_geotiff
+from gepcalc.project.report import bank_summary, map_png, write_excel, write_html
 from gepcalc.project.schedule import npv
-from gepcalc.project.uncertainty import MonteCarlo, finance_monte_carlo, monte_carlo, parse_uncertainty, sensitivity
+from gepcalc.project.uncertainty import MonteCarlo, monte_carlo, parse_uncertainty, sensitivity
 from gepcalc.units import Q_, VALUE_UNIT, factor
 
 
@@ -79,11 +81,14 @@ class ProjectResult:
         return Q_(float(self.delta["value"].sum()), VALUE_UNIT).to(f"{unit} / yr")
 
     def by_service(self, unit: str = "万元") -> pd.DataFrame:
-        """Per service and item: Δquantity with unit, baseline, with-project and Δ value [unit/yr]."""
+        """Per service and item: Δquantity with unit, baseline, with-project and Δ value [unit/yr].
+
+        Machine columns with units in ``df.attrs["units"]`` (:func:`gepcalc.project.delta.by_service`).
+        """
         return dl.by_service(self.delta, unit)
 
     def by(self, dim: str, unit: str = "万元") -> pd.DataFrame:
-        """ΔGEP [unit/yr] by ``category``, ``ecosystem`` or ``region``."""
+        """ΔGEP [unit/yr] by ``category``, ``ecosystem`` or ``region`` (:func:`gepcalc.project.delta.by`)."""
         return dl.by(self.delta, dim, unit)
 
     def annual(self, unit: str = "万元") -> pd.DataFrame:
@@ -224,12 +229,14 @@ class ProjectResult:
 
     def bank_summary(self, unit: str = "万元") -> pd.DataFrame | None:
         """The one-page bilingual summary a credit committee reads first (see :func:`report.bank_summary`)."""
-        from gepcalc.project.report import bank_summary
-
         return None if self.financing is None else bank_summary(self, unit)
 
     def summary(self, unit: str = "万元") -> pd.DataFrame:
-        """Key figures with Chinese and English labels, values and units."""
+        """Key figures: ``name_zh``, ``name_en`` (their Chinese and English labels), ``value``, ``unit``.
+
+        One row per figure, each with its own unit; :func:`gepcalc.export.labelled` with
+        :data:`gepcalc.export.PROJECT_SUMMARY_HEADERS` makes the headers of the workbook and report.
+        """
         f = factor("CNY", unit)
         s = self.schedule
         rows = [
@@ -275,7 +282,7 @@ class ProjectResult:
             for col, zh, en, u in (("total", "增量", "ΔGEP", f"{unit}/a"), ("npv", "净现值", "NPV", unit)):
                 for q in ("mean", "P5", "P50", "P95"):
                     rows.append((f"蒙特卡洛 {zh} {q}", f"Monte Carlo {en} {q}", st.at[col, q] * f, u))
-        return pd.DataFrame(rows, columns=["指标", "item", "value", "unit"])
+        return pd.DataFrame(rows, columns=["name_zh", "name_en", "value", "unit"])
 
     # -- uncertainty ------------------------------------------------------------------------------------
     def run_sensitivity(self, step: float = 0.1, tables=None) -> pd.DataFrame:
@@ -305,7 +312,7 @@ class ProjectResult:
 
         With a ``[financing]`` plan each draw's ΔGEP also goes through the financial appraisal, with the
         investment and the revenues drawn within ±``investment`` and ±``revenue``
-        (:func:`~gepcalc.project.uncertainty.finance_monte_carlo`) into ``finance_mc``.
+        (:func:`~gepcalc.project.finance.monte_carlo.finance_monte_carlo`) into ``finance_mc``.
         """
         self.mc = monte_carlo(
             self.baseline,
@@ -318,7 +325,7 @@ class ProjectResult:
             tables=tables,
         )
         if self.financing is not None:
-            self.finance_mc = finance_monte_carlo(
+            self.finance_mc = fm.finance_monte_carlo(
                 self, self.mc, seed=seed, distribution=distribution, investment=investment, revenue=revenue
             )
         if self.mc.held:
@@ -332,10 +339,13 @@ class ProjectResult:
     def maps(self) -> dict[str, xr.DataArray]:
         """ΔGEP per pixel [CNY/yr] per service and ``total`` (lazy DataArrays, NaN outside the boundary)."""
         if self._maps is None:
-            from gepcalc.project.maps import change_maps
-
             self._maps = change_maps(self.baseline, self.with_project)
         return self._maps[0]
+
+    @property
+    def maps_computed(self) -> bool:
+        """Whether :meth:`maps` has been computed (reports list map methods only then)."""
+        return self._maps is not None
 
     def map_methods(self) -> dict[str, str]:
         """How each service's map was made: ``per pixel`` or ``spread by area``."""
@@ -344,9 +354,6 @@ class ProjectResult:
 
     def write_maps(self, out_dir: str | Path, services: bool = True) -> list[Path]:
         """Write ``delta_gep_total.tif`` (and one per service) [CNY/yr per pixel] and ``delta_gep_total.png``."""
-        from gepcalc.project.maps import write_geotiff
-        from gepcalc.project.report import map_png
-
         out_dir = Path(out_dir)
         paths = []
         for k, da in self.maps().items():
@@ -361,14 +368,10 @@ class ProjectResult:
     # -- exports ----------------------------------------------------------------------------------------
     def to_excel(self, path: str | Path, unit: str = "万元") -> Path:
         """Write the appraisal workbook (summary, ΔGEP tables, yearly, cash flow, uncertainty, sources, notes)."""
-        from gepcalc.project.report import write_excel
-
         return write_excel(self, Path(path), unit)
 
     def to_html(self, path: str | Path, unit: str = "万元") -> Path:
         """Write a self-contained HTML report with charts and the change map (PNG embedded)."""
-        from gepcalc.project.report import write_html
-
         return write_html(self, Path(path), unit)
 
 

@@ -25,83 +25,37 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from gepcalc.errors import CoefficientTableError, ConfigError, TableProblem
+from gepcalc.errors import ConfigError
 from gepcalc.progress import track
+from gepcalc.project.amounts import parse_rate
 from gepcalc.project.delta import State, rerun, revalue, total_value
+from gepcalc.project.finance.monte_carlo import FINANCE_MC_KEYS, finance_mc_stats, finance_monte_carlo
+from gepcalc.schema import UncertaintySection, validate
 from gepcalc.tables import CoefficientTable, load_table
+from gepcalc.uncertainty.ranges import DISTRIBUTIONS, Coefficient, declared_ranges, draw_factors
 
-DISTRIBUTIONS = ("triangular", "uniform", "pert")
-UNCERTAINTY_KEYS = {
-    "seed",
-    "draws",
-    "distribution",
-    "physical",
+__all__ = [
+    "DISTRIBUTIONS",
+    "FINANCE_MC_KEYS",
+    "UNCERTAINTY_KEYS",
+    "Coefficient",
+    "MonteCarlo",
+    "declared_ranges",
+    "draw_factors",
+    "evaluate",
+    "finance_mc_stats",
+    "finance_monte_carlo",
+    "monte_carlo",
+    "parse_uncertainty",
+    "perturbed_tables",
     "sensitivity",
-    "tables",
-    "run",
-    "investment",
-    "revenue",
-}
+    "used_coefficients",
+]
 
-
-# -- declared ranges ---------------------------------------------------------------------------------
-
-
-def declared_ranges(table: CoefficientTable, rows: Sequence | None = None) -> pd.DataFrame:
-    """Rows with a declared range: ``row, column, value, low, high`` in the column's (row's) unit.
-
-    ``rows`` limits the check to these rows (default: all).
-
-    Raises
-    ------
-    CoefficientTableError
-        A range that does not contain the value (or low > high), naming the table, row and column.
-    """
-    found, problems = [], []
-    keys = table.keys if rows is None else [r for r in rows if r in table.data.index]
-    for col in table.columns:
-        lo, hi = f"{col}_low", f"{col}_high"
-        if lo not in table.columns or hi not in table.columns:
-            continue
-        for key in keys:
-            v, a, b = (table.data.at[key, c] for c in (col, lo, hi))
-            if pd.isna(a) and pd.isna(b):
-                continue
-            if pd.isna(a) or pd.isna(b) or pd.isna(v):
-                problems.append(TableProblem(f"row {key!r}: {lo} and {hi} must both be given (and {col})"))
-                continue
-            if not float(a) <= float(v) <= float(b):
-                problems.append(
-                    TableProblem(f"row {key!r}: range [{a:g}, {b:g}] of column {col!r} does not contain its {v:g}")
-                )
-                continue
-            found.append({"row": key, "column": col, "value": float(v), "low": float(a), "high": float(b)})
-    if problems:
-        raise CoefficientTableError(f"coefficient table {table.name!r} ({table.origin}) has bad ranges", problems)
-    return pd.DataFrame(found, columns=["row", "column", "value", "low", "high"])
-
-
-@dataclass(frozen=True)
-class Coefficient:
-    """One table cell used by the accounts: its kind (value or physical), services and relative range."""
-
-    table: str
-    row: object
-    column: str
-    kind: str  # "value" or "physical"
-    services: tuple[str, ...]
-    value: float  # in the table's unit, baseline state
-    unit: str
-    low: float | None = None  # relative factors φ_low, φ_high, from a declared range
-    high: float | None = None
-    range_note: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.table}[{self.row}].{self.column}"
+#: keys of ``[uncertainty]`` (the schema: :class:`gepcalc.schema.UncertaintySection`)
+UNCERTAINTY_KEYS = set(UncertaintySection.model_fields)
 
 
 def used_coefficients(base: State, with_: State) -> list[Coefficient]:
@@ -258,8 +212,12 @@ def sensitivity(
     Returns
     -------
     pandas.DataFrame
-        One row per coefficient, sorted by swing: coefficient, kind, services, value, unit, low/high
-        values, ΔGEP [CNY/yr] at low and high, NPV [CNY] at low and high, swing, range source.
+        One row per coefficient, sorted by swing: ``coefficient, kind, services, value, unit, low,
+        high, range`` (the coefficient and its range), ``delta_gep_low, delta_gep_high`` [CNY/yr],
+        ``npv_low, npv_high`` [CNY], ``swing`` [CNY/yr], ``note`` (the range's source); the units in
+        ``df.attrs["units"]``, ΔGEP at the coefficients' values in ``df.attrs["reference_delta_gep"]``
+        [CNY/yr].  :func:`gepcalc.export.labelled` with :data:`gepcalc.export.DELTA_SENSITIVITY_HEADERS`
+        makes the headers people read (``ΔGEP low [CNY/yr]``).
     """
     coeffs = [
         c
@@ -282,19 +240,30 @@ def sensitivity(
                 "low": c.value * lo,
                 "high": c.value * hi,
                 "range": "declared" if c.low is not None else f"±{step:.0%}",
-                "ΔGEP low [CNY/yr]": d_lo,
-                "ΔGEP high [CNY/yr]": d_hi,
-                "NPV low [CNY]": d_lo * annuity,
-                "NPV high [CNY]": d_hi * annuity,
-                "swing [CNY/yr]": abs(d_hi - d_lo),
+                "delta_gep_low": d_lo,
+                "delta_gep_high": d_hi,
+                "npv_low": d_lo * annuity,
+                "npv_high": d_hi * annuity,
+                "swing": abs(d_hi - d_lo),
                 "note": c.range_note,
             }
         )
     df = pd.DataFrame(rows)
     if len(df):
-        df = df.sort_values("swing [CNY/yr]", ascending=False, kind="stable").reset_index(drop=True)
-    df.attrs["reference ΔGEP [CNY/yr]"] = ref
+        df = df.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+    df.attrs["reference_delta_gep"] = ref
+    df.attrs["units"] = SENSITIVITY_UNITS
     return df
+
+
+#: units of the money columns of :func:`sensitivity`
+SENSITIVITY_UNITS = {
+    "delta_gep_low": "CNY/yr",
+    "delta_gep_high": "CNY/yr",
+    "npv_low": "CNY",
+    "npv_high": "CNY",
+    "swing": "CNY/yr",
+}
 
 
 # -- Monte Carlo ----------------------------------------------------------------------------------
@@ -335,32 +304,6 @@ class MonteCarlo:
                 "P95": d.quantile(0.95),
             }
         )
-
-
-def draw_factors(coeffs: Sequence[Coefficient], n: int, seed: int, distribution: str = "triangular") -> pd.DataFrame:
-    """n × len(coeffs) relative factors φ, one column per coefficient (reproducible with ``seed``).
-
-    ``triangular``: low, mode 1 (the table's value), high; ``uniform``: low…high;
-    ``pert``: Beta-PERT with mode 1 (λ = 4).
-    """
-    if distribution not in DISTRIBUTIONS:
-        raise ConfigError(f"[uncertainty] distribution {distribution!r} is not one of {DISTRIBUTIONS}")
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for c in coeffs:
-        lo, hi = float(c.low), float(c.high)
-        if hi == lo:
-            cols[c.key] = np.full(n, lo)
-        elif distribution == "uniform":
-            cols[c.key] = rng.uniform(lo, hi, n)
-        elif distribution == "triangular":
-            cols[c.key] = rng.triangular(lo, min(max(1.0, lo), hi), hi, n)
-        else:
-            mode = min(max(1.0, lo), hi)
-            a = 1 + 4 * (mode - lo) / (hi - lo)
-            b = 1 + 4 * (hi - mode) / (hi - lo)
-            cols[c.key] = lo + rng.beta(a, b, n) * (hi - lo)
-    return pd.DataFrame(cols, index=pd.RangeIndex(n, name="draw"))
 
 
 def monte_carlo(
@@ -406,9 +349,7 @@ def monte_carlo(
 
 def parse_uncertainty(raw: Mapping, where: str) -> dict:
     """``[uncertainty]`` → keyword arguments (validated)."""
-    unknown = sorted(set(raw) - UNCERTAINTY_KEYS)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown} in [uncertainty]; expected {sorted(UNCERTAINTY_KEYS)}")
+    validate(UncertaintySection, raw, f"{where} [uncertainty]")  # unknown keys, kinds (also for a dict from Python)
     out = {
         "run": bool(raw.get("run", bool(raw))),
         "n": raw.get("draws", 500),
@@ -425,13 +366,9 @@ def parse_uncertainty(raw: Mapping, where: str) -> dict:
     if out["distribution"] not in DISTRIBUTIONS:
         raise ConfigError(f"{where}: [uncertainty] distribution {out['distribution']!r} is not one of {DISTRIBUTIONS}")
     if isinstance(out["step"], str):
-        from gepcalc.project.definition import parse_rate
-
         out["step"] = parse_rate(out["step"].lstrip("±+"), f"{where} [uncertainty] sensitivity")
     if not 0 < float(out["step"]) < 1:
         raise ConfigError(f"{where}: [uncertainty] sensitivity must be a fraction in (0, 1), e.g. 0.1 or '10 %'")
-    from gepcalc.project.definition import parse_rate
-
     for key in ("investment", "revenue"):
         v = raw.get(key, out["step"])
         v = parse_rate(v.lstrip("±+") if isinstance(v, str) else v, f"{where} [uncertainty] {key}")
@@ -439,100 +376,3 @@ def parse_uncertainty(raw: Mapping, where: str) -> dict:
             raise ConfigError(f"{where}: [uncertainty] {key} must be a fraction in [0, 1), e.g. 0.15 or '15 %'")
         out[key] = v
     return out
-
-
-# -- the financial indicators -------------------------------------------------------------------------
-
-#: indicators drawn in :func:`finance_monte_carlo`
-FINANCE_MC_KEYS = ("firr_after_tax", "fnpv_after_tax", "firr_capital", "dscr_min", "self_balance_financed", "enpv")
-
-
-def finance_monte_carlo(
-    result,
-    mc: MonteCarlo,
-    *,
-    seed: int = 0,
-    distribution: str = "triangular",
-    investment: float = 0.1,
-    revenue: float = 0.1,
-) -> pd.DataFrame:
-    """The financial indicators for every Monte Carlo draw of the ΔGEP prices, with investment and revenue drawn.
-
-    Each draw takes the ΔGEP per service of draw *i* of ``mc`` (prices drawn within their declared
-    ranges), so monetised ΔGEP valued at GEP prices and the non-market ΔGEP move with it; the
-    investment (with its financing plan) and the revenues (with the monetised ΔGEP) are scaled by
-    factors drawn between 1 ∓ ``investment`` and 1 ∓ ``revenue`` (mode 1), independently, from
-    ``numpy.random.default_rng([seed, 19])`` (same seed → same draws).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per draw: the two factors, ΔGEP total [CNY/yr] and :data:`FINANCE_MC_KEYS`
-        (FIRR [1/yr], FNPV [CNY], DSCR min [1], self-balance [1], ENPV [CNY]).
-    """
-    from gepcalc.project import finance as fm
-
-    services = [c for c in mc.draws.columns if c not in ("total", "npv")]
-    n = len(mc.draws)
-    rng = np.random.default_rng([int(seed), 19])
-    facs = {}
-    for key, a in (("investment", investment), ("revenue", revenue)):
-        if a == 0:
-            facs[key] = np.ones(n)
-        elif distribution == "uniform":
-            facs[key] = rng.uniform(1 - a, 1 + a, n)
-        elif distribution == "triangular":
-            facs[key] = rng.triangular(1 - a, 1.0, 1 + a, n)
-        else:
-            facs[key] = 1 - a + rng.beta(3.0, 3.0, n) * 2 * a  # PERT with the mode in the middle (λ = 4)
-    rows = []
-    for i in range(n):
-        dv = mc.draws.iloc[i][services].astype(float)
-        flows = result.finance_flows(dv)
-        f, p, s = fm.variant(
-            flows, result.financing, result.schedule, investment=facs["investment"][i], revenue=facs["revenue"][i]
-        )
-        ind = fm.appraise(f, p, s).indicators
-        rows.append(
-            {
-                "investment factor": facs["investment"][i],
-                "revenue factor": facs["revenue"][i],
-                "ΔGEP [CNY/yr]": float(dv.sum()),
-                **{k: ind[k] for k in FINANCE_MC_KEYS},
-            }
-        )
-    out = pd.DataFrame(rows, index=pd.RangeIndex(n, name="draw"))
-    return out.astype({k: float for k in ("firr_after_tax", "firr_capital", "dscr_min")})
-
-
-def finance_mc_stats(draws: pd.DataFrame, dscr_required: float = 1.0) -> pd.DataFrame:
-    """Mean, P5, P50, P95 of the drawn indicators and the share of draws below a threshold.
-
-    Thresholds: FNPV and ENPV 0 (FNPV < 0 ⇔ FIRR below the benchmark), DSCR min the required DSCR,
-    self-balance 1.
-
-    FIRR columns skip draws without an IRR (their count is in ``n``).
-    """
-    keys = [k for k in FINANCE_MC_KEYS if k in draws]
-    d = draws[keys]
-    st = pd.DataFrame(
-        {
-            "n": d.notna().sum(),
-            "mean": d.mean(),
-            "P5": d.quantile(0.05),
-            "P50": d.quantile(0.50),
-            "P95": d.quantile(0.95),
-        }
-    )
-    st["threshold"] = np.nan
-    st["P(below)"] = np.nan
-    for key, limit in (
-        ("fnpv_after_tax", 0.0),
-        ("enpv", 0.0),
-        ("dscr_min", dscr_required),
-        ("self_balance_financed", 1.0),
-    ):
-        if draws[key].notna().any():
-            st.loc[key, "threshold"] = limit
-            st.loc[key, "P(below)"] = float((draws[key] < limit).mean())
-    return st

@@ -30,7 +30,9 @@ import pint
 import xarray as xr
 
 from gepcalc.errors import MissingInputError, ServiceError, UnitError
-from gepcalc.units import VALUE_UNIT, factor, parse_unit, ureg
+from gepcalc.units import VALUE_UNIT, factor, magnitude_in, parse_unit, ureg
+from gepcalc.units import attach as attach  # re-exported: part of the plug-in API (services use it from here)
+from gepcalc.units import strip as strip
 
 CATEGORIES = ("provisioning", "regulating", "cultural")
 CATEGORY_NAMES = {
@@ -76,6 +78,17 @@ class Param:
     #: the items that need this parameter; when an account computes none of them it is not
     #: resolved and the function receives None (e.g. flood regulation's storm rainfall, vegetation only)
     needed_by: tuple[str, ...] = ()
+
+
+#: the DEM input of every service that routes flow over the terrain (:mod:`gepcalc.terrain`; filled where it has holes)
+DEM = Param(
+    "dem",
+    "m",
+    "elevation (projected grid, square cells)",
+    kinds=("raster",),
+    example="400 m",
+    fills_nodata=True,
+)
 
 
 @dataclass(frozen=True)
@@ -213,11 +226,27 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def check_service(cls: Any) -> type[Service]:
-    """Validate a service class; raise :class:`ServiceError` listing every problem."""
-    problems = []
+    """Validate a service class; raise :class:`ServiceError` listing every problem.
+
+    The spec's identity and references, its units, the unit ``value()`` returns (checked only
+    when the rest of the spec is sound), its parameters and items, and the signatures of
+    ``physical``, ``value`` and ``regional`` against the declared parameters.
+    """
     spec = getattr(cls, "spec", None)
     if not isinstance(spec, ServiceSpec):
         raise ServiceError(f"{cls!r} has no `spec` of type ServiceSpec")
+    problems = _identity_problems(spec) + _unit_problems(spec)
+    if not problems and not spec.statistical:
+        problems += _value_unit_problems(cls, spec)
+    problems += _declaration_problems(spec) + _signature_problems(cls, spec)
+    if problems:
+        raise ServiceError(f"service {getattr(spec, 'id', cls)!r} is invalid: " + "; ".join(problems))
+    return cls
+
+
+def _identity_problems(spec: ServiceSpec) -> list[str]:
+    """Problems of the id, category, names and the presence of references."""
+    problems = []
     if not _ID.match(spec.id):
         problems.append(f"id {spec.id!r} must be lower_snake_case")
     if spec.category not in CATEGORIES:
@@ -226,50 +255,74 @@ def check_service(cls: Any) -> type[Service]:
         problems.append("both name_zh and name_en are required")
     if not spec.references:
         problems.append("at least one reference (document, clause, year) is required")
-    for label, unit in (
-        [
-            ("quantity_unit", spec.quantity_unit),
-            ("value_unit", spec.value_unit),
-            ("pixel_unit", spec.pixel_unit or spec.quantity_unit),
-        ]
-        + [(f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params, *spec.region_params)]
-        + [(f"item {i.id!r}", i.unit) for i in spec.items if i.unit]
-    ):
+    return problems
+
+
+def _unit_problems(spec: ServiceSpec) -> list[str]:
+    """Units of the quantity, value, pixels, parameters and items that pint cannot read."""
+    units = [
+        ("quantity_unit", spec.quantity_unit),
+        ("value_unit", spec.value_unit),
+        ("pixel_unit", spec.pixel_unit or spec.quantity_unit),
+        *((f"param {p.name!r}", p.unit) for p in (*spec.params, *spec.value_params, *spec.region_params)),
+        *((f"item {i.id!r}", i.unit) for i in spec.items if i.unit),
+    ]
+    problems = []
+    for label, unit in units:
         try:
             parse_unit(unit)
         except UnitError as exc:
             problems.append(f"{label}: {exc}")
-    if not problems and not spec.statistical:
-        try:
-            cls.value_factor()
-        except UnitError as exc:
-            prices = ", ".join(p.unit for p in spec.value_params)
-            problems.append(
-                f"value() of quantity [{spec.quantity_unit}] and value params [{prices}] "
-                f"is not a {spec.value_unit}: {exc}"
-            )
-        except Exception as exc:  # value() itself failed on pint quantities
-            problems.append(f"value() failed on quantities with units: {type(exc).__name__}: {exc}")
-    for ref in spec.references:
-        if not ref.document or not (ref.clause or ref.year):
-            problems.append(f"reference {ref.document!r} needs a document and a clause or year")
-    names = [p.name for p in (*spec.params, *spec.value_params, *spec.region_params)]
+    return problems
+
+
+def _value_unit_problems(cls: Any, spec: ServiceSpec) -> list[str]:
+    """``value()`` on pint quantities of the declared units not giving a ``value_unit`` (or failing)."""
+    try:
+        cls.value_factor()
+    except UnitError as exc:
+        prices = ", ".join(p.unit for p in spec.value_params)
+        return [
+            f"value() of quantity [{spec.quantity_unit}] and value params [{prices}] is not a {spec.value_unit}: {exc}"
+        ]
+    except Exception as exc:  # value() itself failed on pint quantities
+        return [f"value() failed on quantities with units: {type(exc).__name__}: {exc}"]
+    return []
+
+
+def _declaration_problems(spec: ServiceSpec) -> list[str]:
+    """Incomplete references, parameter names used twice, per-item parameters or default items without items."""
+    problems = [
+        f"reference {ref.document!r} needs a document and a clause or year"
+        for ref in spec.references
+        if not ref.document or not (ref.clause or ref.year)
+    ]
+    params = (*spec.params, *spec.value_params, *spec.region_params)
+    names = [p.name for p in params]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         problems.append(f"parameter names used twice: {dup}")
     item_ids = [i.id for i in spec.items]
-    if any(p.per_item for p in (*spec.params, *spec.value_params, *spec.region_params)) and not item_ids:
+    if any(p.per_item for p in params) and not item_ids:
         problems.append("per-item parameters need `items`")
     if set(spec.default_items) - set(item_ids):
         problems.append(f"default_items {sorted(set(spec.default_items) - set(item_ids))} are not among items")
+    return problems
+
+
+def _signature_problems(cls: Any, spec: ServiceSpec) -> list[str]:
+    """``physical``, ``value`` and ``regional`` missing, or taking other arguments than the spec declares.
+
+    A function with ``**kwargs`` may take a subset of the declared names.  Statistics services
+    (``spec.statistical``) have none of these functions.
+    """
+    if spec.statistical:
+        return []
+    problems = []
     for fn, expected in (
-        ()
-        if spec.statistical
-        else (
-            ("physical", {"area"} | {p.name for p in spec.params}),
-            ("value", {"quantity"} | {p.name for p in spec.value_params}),
-            ("regional", {"quantity", "area"} | {p.name for p in spec.region_params}),
-        )
+        ("physical", {"area"} | {p.name for p in spec.params}),
+        ("value", {"quantity"} | {p.name for p in spec.value_params}),
+        ("regional", {"quantity", "area"} | {p.name for p in spec.region_params}),
     ):
         if not callable(getattr(cls, fn, None)):
             problems.append(f"{fn}() is missing")
@@ -279,9 +332,7 @@ def check_service(cls: Any) -> type[Service]:
         has_kwargs = any(p.kind == p.VAR_KEYWORD for p in sig.parameters.values())
         if names != expected and not (has_kwargs and names <= expected):
             problems.append(f"{fn}() takes {sorted(names)} but the spec declares {sorted(expected)}")
-    if problems:
-        raise ServiceError(f"service {getattr(spec, 'id', cls)!r} is invalid: " + "; ".join(problems))
-    return cls
+    return problems
 
 
 # -- resolving parameters ----------------------------------------------------------------
@@ -312,20 +363,6 @@ def counted(mask, expr):
     return np.where(m > 0, expr, zero * expr.units if hasattr(expr, "units") else zero)
 
 
-def strip(x, unit: str):
-    """Magnitude of ``x`` in ``unit`` if it carries units (pint), else ``x`` itself.
-
-    For empirical formulas (RWEQ, regressions) whose constants are fitted to
-    magnitudes in fixed units; the result is given back its unit with :func:`attach`.
-    """
-    return x.to(unit).magnitude if hasattr(x, "units") and hasattr(x, "to") else x
-
-
-def attach(x, unit: str, like):
-    """``x`` with ``unit`` when ``like`` carries units (pint), else ``x``: the inverse of :func:`strip`."""
-    return x * ureg.Unit(unit) if hasattr(like, "units") and hasattr(like, "to") else x
-
-
 def capped(quantity, limit, over: str = "ecosystem"):
     """Scale ``quantity`` so that its sum over ``over`` is at most ``limit`` (e.g. the emission load).
 
@@ -344,8 +381,6 @@ def per_ecosystem_values(values: Mapping[str, Any], unit: str, ecosystem_ids: li
     Types not listed get NaN, so a pixel of such a type shows up as missing
     rather than as a silent zero.
     """
-    from gepcalc.units import magnitude_in
-
     unknown = set(values) - set(ecosystem_ids)
     if unknown:
         raise MissingInputError(

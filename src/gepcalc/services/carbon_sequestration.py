@@ -6,11 +6,10 @@ from dataclasses import replace
 
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, counted
-from gepcalc.units import factor
+from gepcalc.units import T_PER_HA_M2
 
 #: molar mass ratio CO₂/C = 44.0095/12.011 (IUPAC 2021 standard atomic weights)
 CO2_PER_C = 44.0095 / 12.011
-_T_PER_HA_M2 = factor("t / ha * m**2", "t")  # t/ha × m² → t
 
 
 class CarbonSequestration(Service):
@@ -39,7 +38,7 @@ class CarbonSequestration(Service):
                 "sequestration_rate",
                 "t / ha / yr",
                 "net carbon (C) sequestration per area, NEP",
-                TableRef("carbon_sequestration", "rate"),
+                TableRef("carbon_sequestration", "sequestration_rate"),
                 symbol="NEP",
                 example="2 t/ha/yr",  # for the conformance kit: some types' rates are empty cells
             ),
@@ -73,10 +72,11 @@ class CarbonSequestration(Service):
     @staticmethod
     def physical(area, sequestration_rate, included):
         """CO₂ sequestered [t/yr] from area [m²] and NEP [t C/ha/yr]."""
-        return counted(included, sequestration_rate * area * _T_PER_HA_M2 * CO2_PER_C)
+        return counted(included, sequestration_rate * area * T_PER_HA_M2 * CO2_PER_C)
 
 
-_INCLUDED = CarbonSequestration.spec.params[1]
+#: the `included` parameter (types the profile counts), shared with oxygen release
+INCLUDED = CarbonSequestration.spec.params[1]
 
 
 class CarbonSequestrationNPP(CarbonSequestration):
@@ -104,7 +104,7 @@ class CarbonSequestrationNPP(CarbonSequestration):
                 symbol="R_h",
                 example="4 t/ha/yr",
             ),
-            _INCLUDED,
+            INCLUDED,
         ),
         references=(
             *CarbonSequestration.spec.references,
@@ -115,7 +115,7 @@ class CarbonSequestrationNPP(CarbonSequestration):
     @staticmethod
     def physical(area, npp, soil_respiration, included):
         """CO₂ sequestered [t/yr] from NPP and R_h [t C/ha/yr] and area [m²]."""
-        return counted(included, (npp - soil_respiration) * area * _T_PER_HA_M2 * CO2_PER_C)
+        return counted(included, (npp - soil_respiration) * area * T_PER_HA_M2 * CO2_PER_C)
 
 
 class CarbonSequestrationStockChange(CarbonSequestration):
@@ -156,7 +156,7 @@ class CarbonSequestrationStockChange(CarbonSequestration):
     @staticmethod
     def physical(area, carbon_density, carbon_density_before, period):
         """CO₂ sequestered [t/yr] from the change of carbon density [t C/ha] over ``period`` [yr]."""
-        return (carbon_density - carbon_density_before) * area * _T_PER_HA_M2 / period * CO2_PER_C
+        return (carbon_density - carbon_density_before) * area * T_PER_HA_M2 / period * CO2_PER_C
 
 
 #: LY/T 1721-2008's dry-matter form as printed by the papers that quote or use it
@@ -210,7 +210,7 @@ class CarbonSequestrationDryMatter(CarbonSequestration):
                 kinds=("scalar",),
                 symbol="f_CO₂",
             ),
-            _INCLUDED,
+            INCLUDED,
         ),
         references=(*CarbonSequestration.spec.references, LYT_1721_DRY_MATTER, BAIYANGDIAN_2017),
         tables=("carbon_sequestration", "constants", "prices"),
@@ -219,4 +219,4 @@ class CarbonSequestrationDryMatter(CarbonSequestration):
     @staticmethod
     def physical(area, npp_dry_matter, co2_per_dry_matter, included):
         """CO₂ sequestered [t/yr] = f_CO₂ × B [t dry matter/ha/yr] × area [m²]."""
-        return counted(included, co2_per_dry_matter * npp_dry_matter * area * _T_PER_HA_M2)
+        return counted(included, co2_per_dry_matter * npp_dry_matter * area * T_PER_HA_M2)

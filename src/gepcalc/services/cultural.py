@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gepcalc.errors import LineError
 from gepcalc.lines import column_values
 from gepcalc.services._refs import MEE_2020, OUYANG_2013
 from gepcalc.services.base import Reference, ServiceSpec
@@ -70,7 +71,6 @@ def _visits_and_spending(table: pd.DataFrame, where: str) -> tuple[np.ndarray, n
 
 
 def raise_missing(where: str, column: str):
-    from gepcalc.errors import LineError
 
     raise LineError(f"{where}: the sites table needs a {column!r} column (one row per site)")
 

@@ -7,15 +7,15 @@ from dataclasses import replace
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
 from gepcalc.services.base import Param, Service, ServiceSpec, TableRef, counted
 from gepcalc.services.carbon_sequestration import (
-    _INCLUDED,
-    _T_PER_HA_M2,
     BAIYANGDIAN_2017,
+    INCLUDED,
     LYT_1721_DRY_MATTER,
     NPP_DRY_MATTER,
     CarbonSequestration,
     CarbonSequestrationNPP,
     CarbonSequestrationStockChange,
 )
+from gepcalc.units import T_PER_HA_M2
 
 #: molar mass ratio O₂/CO₂ = 31.998/44.0095 (6CO₂ + 6H₂O → C₆H₁₂O₆ + 6O₂)
 O2_PER_CO2 = 31.998 / 44.0095
@@ -117,7 +117,7 @@ class OxygenReleaseDryMatter(OxygenRelease):
                 kinds=("scalar",),
                 symbol="f_O₂",
             ),
-            _INCLUDED,
+            INCLUDED,
         ),
         references=(*OxygenRelease.spec.references, LYT_1721_DRY_MATTER, BAIYANGDIAN_2017),
         tables=("carbon_sequestration", "constants", "prices"),
@@ -126,4 +126,4 @@ class OxygenReleaseDryMatter(OxygenRelease):
     @staticmethod
     def physical(area, npp_dry_matter, o2_per_dry_matter, included):
         """O₂ released [t/yr] = f_O₂ × B [t dry matter/ha/yr] × area [m²]."""
-        return counted(included, o2_per_dry_matter * npp_dry_matter * area * _T_PER_HA_M2)
+        return counted(included, o2_per_dry_matter * npp_dry_matter * area * T_PER_HA_M2)

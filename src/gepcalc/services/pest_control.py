@@ -36,7 +36,7 @@ class PestControl(Service):
                 "self_recovering_share",
                 "dimensionless",
                 "share of the area that recovers from pests by itself",
-                TableRef("pest_control", "counted_area_share"),
+                TableRef("pest_control", "self_recovering_share"),
                 symbol="s_i",
             ),
             Param(

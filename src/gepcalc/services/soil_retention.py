@@ -10,11 +10,9 @@ import xarray as xr
 from gepcalc import hydrology
 from gepcalc.errors import MissingInputError
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
-from gepcalc.services.base import Item, Param, Reference, Service, ServiceSpec, TableRef, counted, strip
-from gepcalc.terrain import DEM, routed
-from gepcalc.units import factor
-
-_T_PER_HA_M2 = factor("t / ha * m**2", "t")
+from gepcalc.services.base import DEM, Item, Param, Reference, Service, ServiceSpec, TableRef, counted, strip
+from gepcalc.terrain import routed
+from gepcalc.units import T_PER_HA_M2
 
 ITEMS = (
     Item("soil", "土壤保持量", "soil retained (valued by reduced siltation, N and P)", unit="t / yr"),
@@ -110,7 +108,7 @@ class SoilRetention(Service):
                 "cover_factor",
                 "dimensionless",
                 "cover-management factor (the table's vegetated types are empty: give a raster or per-type values)",
-                TableRef("soil_retention", "c"),
+                TableRef("soil_retention", "cover_factor"),
                 symbol="C",
                 example="0.05",  # for the conformance kit only
             ),
@@ -118,7 +116,7 @@ class SoilRetention(Service):
                 "practice_factor",
                 "dimensionless",
                 "support-practice factor",
-                TableRef("soil_retention", "p"),
+                TableRef("soil_retention", "practice_factor"),
                 symbol="P",
             ),
             Param(
@@ -239,7 +237,7 @@ class SoilRetention(Service):
         """Erosion prevented [t/yr] = R·K·LS·(1 − C·P) [t/ha/yr] × area."""
         ls = routed(dem, "ls", area, l_max=float(np.mean(strip(l_max, "dimensionless"))))
         retained = hydrology.soil_retention(erosivity, erodibility, ls, cover_factor, practice_factor)
-        return counted(included, retained * area * _T_PER_HA_M2)
+        return counted(included, retained * area * T_PER_HA_M2)
 
     #: the account hands ``regional()`` the value parameters (contents, λ, ρ) too
     regional_uses_value_params: ClassVar[bool] = True

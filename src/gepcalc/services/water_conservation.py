@@ -9,8 +9,8 @@ import xarray as xr
 
 from gepcalc import hydrology
 from gepcalc.services._refs import MEE_2020, NDRC_2022, OUYANG_2013
-from gepcalc.services.base import Param, Reference, Service, ServiceSpec, TableRef, attach, counted, strip
-from gepcalc.terrain import DEM, routed
+from gepcalc.services.base import DEM, Param, Reference, Service, ServiceSpec, TableRef, attach, counted, strip
+from gepcalc.terrain import routed
 from gepcalc.units import factor
 
 _MM_M2_TO_M3 = factor("mm * m**2", "m**3")

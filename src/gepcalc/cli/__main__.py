@@ -1,0 +1,5 @@
+"""``python -m gepcalc.cli``: the command line, as ``gepcalc``."""
+
+from gepcalc.cli import app
+
+app()
