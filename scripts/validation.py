@@ -171,7 +171,7 @@ def _defaults(raw: pd.DataFrame, canon: pd.DataFrame, pub: dict) -> tuple[dict, 
         valued = acct.lines
         if len(valued) != len(rows):
             raise RuntimeError(f"{pub['lines_path']}: {service}: {len(valued)} valued lines for {len(rows)} lines")
-        for i, v in zip(rows, valued["value_CNY"], strict=True):
+        for i, v in zip(rows, valued["value_accounted"], strict=True):
             values[i] = float(v)
         own = acct.lines["priced_by"].isin(["reported value", "line"]).all()
         notes[service] = _default_price_note(acct, service) + ("" if own else repriced)
@@ -240,7 +240,7 @@ def compare(account_dir: str | Path) -> pd.DataFrame:
     several_regions = canon["region"].nunique() > 1  # then a line's key names its region
     for i, (r, c) in enumerate(zip(raw.to_dict("records"), canon.to_dict("records"), strict=True)):
         valued = lines.iloc[i]
-        a = float(valued["value_CNY"])
+        a = float(valued["value_accounted"])
         line_a[i] = a
         rq = half_ulp(_cell(r, "quantity"))
         rp = half_ulp(_cell(r, "price"))

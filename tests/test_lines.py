@@ -39,6 +39,29 @@ def _value(acct, service: str) -> float:
     return float(acct.data["value"].sel(service=service).sum())
 
 
+def test_account_lines_have_machine_columns_and_units_in_attrs(tmp_path):
+    """Account.lines: gepcalc's value is ``value_accounted`` [CNY/yr] (unit in attrs); the workbook labels it."""
+    path = _csv(
+        tmp_path,
+        {
+            "区域": ["县"],
+            "指标": ["water_conservation"],
+            "数量": ["2"],
+            "单位": ["亿m**3"],
+            "价格": ["0.5"],
+            "价格单位": ["CNY/m**3"],
+            "来源": ["县GEP报告 表3"],
+        },
+    )
+    acct = _account(path)
+    assert acct.lines.attrs["units"] == {"value_accounted": "CNY/yr"}
+    assert acct.lines["value_accounted"].iloc[0] == pytest.approx(2e8 * 0.5)  # 2 亿 m³ × 0.5 CNY/m³
+    assert not [c for c in acct.lines.columns if "CNY" in c or "[" in c]
+    book = acct.to_excel(tmp_path / "a.xlsx")
+    header = pd.read_excel(book, sheet_name="lines 统计明细", nrows=0).columns
+    assert "value_accounted [CNY/yr]" in header
+
+
 # -- 1. a line that reports only its value ------------------------------------------------------------
 
 
@@ -66,7 +89,7 @@ def test_value_only_line_counts_its_reported_value(tmp_path):
     assert acct.gep("CNY").magnitude == pytest.approx(hydro + other, rel=1e-12)
     line = acct.lines.set_index("service").loc["hydropower"]
     assert line["priced_by"] == "reported value" and math.isnan(line["quantity"])
-    assert math.isnan(line["quantity_accounted"]) and line["value_CNY"] == pytest.approx(hydro)
+    assert math.isnan(line["quantity_accounted"]) and line["value_accounted"] == pytest.approx(hydro)
     assert "as reported" in line["price_source"]
     assert math.isnan(line["difference_from_reported"])  # nothing to compare a value with itself
     # the tidy table shows it with its quantity not given (NaN) and its value; the totals add it

@@ -104,7 +104,7 @@ def carbon_stock(
     ).compute()
     # pool values are validated numbers and nodata pixels are 0, so a NaN here only marks an empty region
     out = out.fillna(0.0)
-    s = pd.Series(out.values, index=pd.Index(land.region_names, name="region"), name="carbon stock [t C]")
+    s = pd.Series(out.values, index=pd.Index(land.region_names, name="region"), name="carbon_stock")
     s.attrs["units"] = "t"
     return s
 
@@ -113,6 +113,6 @@ def stock_change(baseline, scenario, pools, **kw) -> pd.Series:
     """Scenario − baseline carbon stock [t C] per region (same grid, same pools)."""
     kw.setdefault("region_name", "landscape")
     out = carbon_stock(scenario, pools, **kw) - carbon_stock(baseline, pools, **kw)
-    out.name = "carbon stock change [t C]"
+    out.name = "carbon_stock_change"
     out.attrs["units"] = "t"
     return out

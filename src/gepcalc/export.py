@@ -139,7 +139,7 @@ def write_excel(acct: Account, path: Path, value_unit: str = "万元") -> Path:
         "ecosystems 生态系统": labelled(acct.by("ecosystem", unit=value_unit)),
         "account 核算表": acct.table(value_unit=value_unit),
         "sources 参数来源": sources,
-        "lines 统计明细": acct.lines,
+        "lines 统计明细": labelled(acct.lines),
         "adjustments 扣减": labelled(acct.adjustments),
         "not computed 未核算": not_computed_sheet(acct),
         **(uncertainty_sheets(acct, value_unit)),

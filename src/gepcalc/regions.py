@@ -235,7 +235,9 @@ def geodesic_area_km2(gdf: gpd.GeoDataFrame) -> pd.Series:
     geod = Geod(ellps="WGS84")
     g = gdf.to_crs("EPSG:4326").geometry if gdf.crs is not None and not gdf.crs.equals("EPSG:4326") else gdf.geometry
     m2 = [abs(geod.geometry_area_perimeter(x)[0]) for x in g]
-    return pd.Series(np.asarray(m2) * factor("m**2", "km**2"), index=gdf.index, name="area [km²]")
+    out = pd.Series(np.asarray(m2) * factor("m**2", "km**2"), index=gdf.index, name="area")
+    out.attrs["units"] = "km²"
+    return out
 
 
 def ranking(acct, unit: str = "万元") -> pd.DataFrame:

@@ -315,8 +315,8 @@ def check_statistics(s: _Setup) -> None:
         q, v = float(got_q.sel(region=region, item=item)), float(got_v.sel(region=region, item=item))
         if not np.isclose(q, g["quantity_accounted"].sum(), rtol=1e-12):
             raise ConformanceError(f"{region}/{item}: quantity {q} ≠ the lines' {g['quantity_accounted'].sum()}")
-        if not np.isclose(v, g["value_CNY"].sum(), rtol=1e-12):
-            raise ConformanceError(f"{region}/{item}: value {v} ≠ the lines' {g['value_CNY'].sum()}")
+        if not np.isclose(v, g["value_accounted"].sum(), rtol=1e-12):
+            raise ConformanceError(f"{region}/{item}: value {v} ≠ the lines' {g['value_accounted'].sum()}")
 
 
 STATISTICS_CHECKS: tuple[Callable[[_Setup], None], ...] = (check_spec, check_statistics)

@@ -109,7 +109,7 @@ def provenance(valued: ValuedLines) -> pd.DataFrame:
         "price_used": "price",
         "price_source": "price_source",
         "priced_by": "priced_by",
-        "value_CNY": "value_CNY",
+        "value_CNY": "value_accounted",
         "value": "reported_value",
         "value_unit": "reported_value_unit",
         "reported_value_CNY_difference": "difference_from_reported",
@@ -121,4 +121,6 @@ def provenance(valued: ValuedLines) -> pd.DataFrame:
         "note": "note",
     }
     df = valued.lines
-    return df[[c for c in cols if c in df]].rename(columns=cols)
+    out = df[[c for c in cols if c in df]].rename(columns=cols)
+    out.attrs["units"] = {"value_accounted": "CNY/yr"}  # quantity_accounted: per row, in accounted_unit
+    return out
