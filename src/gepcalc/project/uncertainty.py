@@ -34,7 +34,7 @@ from gepcalc.project.delta import State, rerun, revalue, total_value
 from gepcalc.project.finance.monte_carlo import FINANCE_MC_KEYS, finance_mc_stats, finance_monte_carlo
 from gepcalc.schema import UncertaintySection, validate
 from gepcalc.tables import CoefficientTable, load_table
-from gepcalc.uncertainty.ranges import DISTRIBUTIONS, Coefficient, declared_ranges, draw_factors
+from gepcalc.uncertainty.ranges import DISTRIBUTIONS, Coefficient, declared_ranges, draw_factors, table_key
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -69,7 +69,7 @@ def used_coefficients(base: State, with_: State) -> list[Coefficient]:
             t = st.tables.get(r["table"])
             if t is None or r.get("column") not in t.columns or t.columns[r["column"]].type in ("bool", "text"):
                 continue
-            row = _key(t, r["row"])
+            row = table_key(t, r["row"])
             if row not in t.data.index:
                 continue
             cls = st.service(r["service"])
@@ -115,15 +115,6 @@ def used_coefficients(base: State, with_: State) -> list[Coefficient]:
             )
         )
     return out
-
-
-def _key(table: CoefficientTable, row):
-    if table.index_kind == "landcover":
-        try:
-            return int(row)
-        except (TypeError, ValueError):
-            return row
-    return row
 
 
 def _range_given(state: State, table: str, row, column: str) -> bool:

@@ -16,7 +16,7 @@ from gepcalc.routing.buffers import heap_pop, heap_push
 from gepcalc.routing.masks import data_mask, interior_holes
 from gepcalc.routing.neighbours import DCOL, DROW
 
-__all__ = ["fill_depressions", "prepare_dem", "priority_flood"]
+__all__ = ["fill_depressions", "prepare_dem", "priority_flood", "routable_surface"]
 
 FloatArray = NDArray[np.float64]
 
@@ -101,6 +101,24 @@ def prepare_dem(
     tuple
         ``(filled [m], data mask, routable mask)``.
     """
+    z, data, routable = routable_surface(dem, nodata, route_through_holes, overwrite)
+    priority_flood(z, routable)
+    return z, data, routable
+
+
+def routable_surface(
+    dem: ArrayLike, nodata: float | None, route_through_holes: bool, overwrite: bool = False
+) -> tuple[FloatArray, NDArray[np.bool_], NDArray[np.bool_]]:
+    """The DEM ready to be flooded: float64 (a copy unless ``overwrite``), NaN outside the routable cells.
+
+    Interior nodata holes (``route_through_holes``) are set lower than any data cell, so the
+    flood raises each to its spill level. Shared by the whole-grid and the tiled routing.
+
+    Returns
+    -------
+    tuple
+        ``(surface [m], data mask, routable mask)``.
+    """
     z = np.asarray(dem, dtype=np.float64) if overwrite else np.array(dem, dtype=np.float64)
     if z.ndim != 2:
         raise ValueError(f"dem must be a 2-D array, got shape {z.shape}")
@@ -112,10 +130,8 @@ def prepare_dem(
         holes = interior_holes(data)
         if holes.any():
             routable = data | holes
-            # Lower than any data cell: the flood raises the hole to its spill level.
             z[holes] = np.min(z[data]) - 1.0
     z[~routable] = np.nan
-    priority_flood(z, routable)
     return z, data, routable
 
 

@@ -13,7 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.typing import ArrayLike
 
-from gepcalc.routing import Terrain, data_mask, interior_holes, slope_on
+from gepcalc.routing import Terrain, slope_on
+from gepcalc.routing.fill import routable_surface
 from gepcalc.tiles.accumulate import accumulate_tiled
 from gepcalc.tiles.directions import directions_tiled
 from gepcalc.tiles.fill import fill_tiled
@@ -64,18 +65,7 @@ def tiled_terrain(
     """
     if tile < 1:
         raise ValueError(f"tile must be at least 1 cell, got {tile}")
-    z = np.asarray(dem, dtype=np.float64) if overwrite else np.array(dem, dtype=np.float64)
-    if z.ndim != 2:
-        raise ValueError(f"dem must be a 2-D array, got shape {z.shape}")
-    data = data_mask(z, nodata)
-    if not data.any():
-        raise ValueError("dem has no valid cell")
-    routable = data
-    holes = interior_holes(data)
-    if holes.any():
-        routable = data | holes
-        z[holes] = np.min(z[data]) - 1.0
-    z[~routable] = np.nan
+    z, data, routable = routable_surface(dem, nodata, True, overwrite)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     with ThreadPoolExecutor(workers) as pool:

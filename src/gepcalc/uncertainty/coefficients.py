@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from gepcalc.uncertainty.ranges import Coefficient, declared_ranges
+from gepcalc.uncertainty.ranges import Coefficient, declared_ranges, table_key
 
 #: how a physical parameter enters the quantity of a service (by ``spec.key``), read from each
 #: service's ``physical()``: ``"multiplicative"`` (Q ∝ X), ``"affine"`` (Q = a + b X); a parameter
@@ -149,7 +149,7 @@ def _ranged_uses(
             continue
         if t.columns[r["column"]].type in ("bool", "text"):
             continue
-        row = _key(t, r["row"])
+        row = table_key(t, r["row"])
         if row not in t.data.index:
             continue
         col = r["column"]
@@ -195,16 +195,6 @@ def _coefficient(table, row, col: str, uses: list[Use]) -> Coefficient | None:
         float(h["high"]) / float(h["value"]),
         _range_note(table, row),
     )
-
-
-def _key(table, row):
-    """A ``sources`` row id as the table's index holds it (land-cover codes are integers)."""
-    if table.index_kind == "landcover":
-        try:
-            return int(row)
-        except (TypeError, ValueError):
-            return row
-    return row
 
 
 def _range_note(table, row) -> str:

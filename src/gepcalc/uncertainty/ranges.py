@@ -22,6 +22,16 @@ from gepcalc.tables import CoefficientTable
 DISTRIBUTIONS = ("triangular", "uniform", "pert")
 
 
+def table_key(table: CoefficientTable, row):
+    """A ``sources`` row id as the table's index holds it (land-cover codes are integers, others as given)."""
+    if table.index_kind == "landcover":
+        try:
+            return int(row)
+        except (TypeError, ValueError):
+            return row
+    return row
+
+
 def declared_ranges(table: CoefficientTable, rows: Sequence | None = None) -> pd.DataFrame:
     """Rows with a declared range: ``row, column, value, low, high`` in the column's (row's) unit.
 
