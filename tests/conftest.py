@@ -114,3 +114,41 @@ SMALL_OVERRIDES = {
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- DEMs of the routing tests
+
+
+def same(a, b) -> bool:
+    """Equal bit for bit, NaN equal to NaN."""
+    return bool(np.array_equal(a, b, equal_nan=True))
+
+
+def synthetic_dem(n: int, seed: int) -> np.ndarray:
+    """An ``n`` × ``n`` DEM [m] with many flats, a pit and a plateau across tile borders, and nodata (-9999)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:n, 0:n]
+    z = (n - yy) * 0.5 + 3.0 * np.sin(xx / 4.0) + np.round(rng.random((n, n)) * 3.0)  # rounding: many flats
+    z[n // 3 : n // 3 + 6, n // 2 - 3 : n // 2 + 4] -= 30.0  # a pit of 6 × 7 cells, across tile borders
+    z[5:9, 5:25] = 10.0  # a plateau across tile borders
+    z[n // 2, 3] = z[n // 2 + 1, 4] = -9999.0  # an interior nodata hole (routed through)
+    z[-3:, -5:] = -9999.0  # nodata on the edge (an outlet)
+    return z
+
+
+def lake_floor() -> np.ndarray:
+    """A 70 × 70 bowl with a 30 × 30 flat floor, filled to a lake: one flat across 16 tiles of 8."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:70, 0:70]
+    z = np.hypot(yy - 35.0, xx - 35.0) * 0.2 + rng.random((70, 70)) * 0.1
+    z[20:50, 20:50] = 0.0
+    return z
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """Two threads for the tiled routing's passes (shared by a test module)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as p:
+        yield p

@@ -17,6 +17,8 @@ import pytest
 import rasterio
 
 import gepcalc as gep
+from conftest import same as _same
+from conftest import synthetic_dem as _synthetic
 from conftest import write_raster
 from gepcalc import routing, terrain, tiles
 
@@ -26,10 +28,6 @@ GOLDEN = Path(__file__).parent / "data" / "routing_golden"
 def _read(name: str) -> tuple[np.ndarray, float | None]:
     with rasterio.open(GOLDEN / name) as src:
         return src.read(1).astype("float64"), src.nodata
-
-
-def _same(a, b) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=True))
 
 
 # --------------------------------------------------------------------------- by hand
@@ -70,17 +68,6 @@ def test_golden_whole_grid_and_tiled_equal_invest():
 
 
 # --------------------------------------------------------------------------- synthetic
-
-
-def _synthetic(n: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:n, 0:n]
-    z = (n - yy) * 0.5 + 3.0 * np.sin(xx / 4.0) + np.round(rng.random((n, n)) * 3.0)  # rounding: many flats
-    z[n // 3 : n // 3 + 6, n // 2 - 3 : n // 2 + 4] -= 30.0  # a pit of 6 × 7 cells, across tile borders
-    z[5:9, 5:25] = 10.0  # a plateau across tile borders
-    z[n // 2, 3] = z[n // 2 + 1, 4] = -9999.0  # an interior nodata hole (routed through)
-    z[-3:, -5:] = -9999.0  # nodata on the edge (an outlet)
-    return z
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -178,3 +165,46 @@ def test_routing_in_place_gives_the_same_bits_and_never_changes_the_callers_dem(
         acc = terrain.routed(dem, "accumulation").values
         assert _same(np.asarray(data), kept)
         assert _same(acc, whole.accumulation)
+
+
+def test_a_lazy_tiled_routing_is_read_from_files_removed_when_the_account_forgets_it(tmp_path, monkeypatch):
+    import dask.array as dsa
+    import xarray as xr
+
+    from gepcalc import hydrology
+
+    z = _synthetic(41, 1)
+    z[z == -9999.0] = np.nan
+    whole = routing.terrain(z, 30.0, values_in_holes=True)
+    ls = hydrology.ls_from_terrain(whole.slope, whole.accumulation, 30.0, l_max=hydrology.L_MAX)
+    monkeypatch.setattr(terrain, "TILE", 8)  # 6 × 6 tiles, read back in chunks of 10 that straddle them
+    monkeypatch.setenv("GEPCALC_TMPDIR", str(tmp_path))
+    coords = {"y": np.arange(41) * -30.0, "x": np.arange(41) * 30.0}
+    dem = xr.DataArray(dsa.from_array(z, chunks=10), dims=("y", "x"), coords=coords)
+    routed = terrain.routed(dem, ("slope", "accumulation", "ls"))
+    token = terrain.token_of(terrain.routing_keys(routed[0].data)[0])
+    got = [r.values for r in routed]  # three computes, one routing: kept under the token
+    assert _same(got[0], whole.slope) and _same(got[1], whole.accumulation) and _same(got[2], ls)
+    stores = list(tmp_path.glob("gepcalc-routing-*"))
+    assert len(stores) == 1
+    # slope and accumulation kept on disk (LS is computed window by window), the passes' files dropped
+    assert sorted(p.name for p in stores[0].iterdir()) == ["accumulation.bin", "slope.bin"]
+    terrain.forget([token])
+    assert not stores[0].exists()
+
+
+def test_malloc_arenas_are_limited_once_and_never_against_the_users_setting(monkeypatch):
+    import platform
+    import sys
+
+    from gepcalc import allocator
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    for env, expected in (({}, glibc), ({"GEPCALC_MALLOC": "default"}, False), ({"MALLOC_ARENA_MAX": "4"}, False)):
+        monkeypatch.setattr(allocator, "_done", False)
+        for name in ("GEPCALC_MALLOC", "MALLOC_ARENA_MAX"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        assert allocator.limit_malloc_arenas() is expected, env
+        assert allocator.limit_malloc_arenas() is False  # once per process

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from gepcalc.allocator import limit_malloc_arenas
 from gepcalc.areas import area_corrections
 from gepcalc.errors import ConfigError
 from gepcalc.io import Chunks, naming_unreadable
@@ -197,6 +198,7 @@ def account(
     p = plan(**{k: called[k] for k in _PLANNED}, has_landcover=landcover is not None, listing=listing)
     types = counted_types(p.profile, ecosystems or {}, p.chosen, p.inputs)
     read = value_the_lines(p)
+    limit_malloc_arenas()  # chunks and tiles freed by threads do not pile up in their heaps (gepcalc.allocator)
     with bounded_gdal_cache():  # every raster read (input checks, zonal pass) in a bounded GDAL block cache
         land = landscape_of(landcover, p.profile, p.raster_services, **{k: called[k] for k in _LANDSCAPE})
         params = Parameters(types.inputs, p.tables, land, p.items)

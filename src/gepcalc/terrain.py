@@ -2,11 +2,14 @@
 
 Flow routing is global (a cell's upslope area can reach across the whole raster),
 so the DEM is routed as one problem when the account first asks for a chunk of the
-result: by the whole-grid kernels of :mod:`gepcalc.routing`, or, with ``TILE`` set, tile
-by tile (:mod:`gepcalc.tiles`, Barnes 2016/2017; tiles solved in parallel threads, then
-the tile edges, then each tile again; the same result bit for bit). The chunks of the
-lazy result are slices of the routed grid, so the rest of the account stays chunked
-and the routing runs once however many services and bands use it.
+result. A DEM with more than :data:`TILE` rows or columns is routed tile by tile
+(:func:`gepcalc.tiles.route_tiled`, Barnes 2016/2017; tiles solved in parallel threads, the
+same result bit for bit) into a :class:`~gepcalc.tiles.TileStore` of temporary files, its
+DEM read window by window: no grid of the whole raster is held (:class:`StoredProducts`
+reads the chunks back, LS computed per window). A smaller DEM, or a DEM already in memory,
+goes through the whole-grid kernels of :mod:`gepcalc.routing`. The chunks of the lazy result
+are windows of the routed products, so the rest of the account stays chunked and the
+routing runs once however many services and bands use it.
 
 The task graph is picklable and holds no lock, cache or closure: one routing task
 (key ``routing-<token>``, :func:`_route`, a module-level function) reads the DEM
@@ -16,10 +19,9 @@ accounts never share a routed grid, whatever threads or processes run them. In o
 process the routed grid is kept under that token until the account is done
 (:func:`forget`), or until no task graph holds the routing task, so the bands of the
 zonal sum route once; on a dask.distributed cluster the account computes the routing
-task first and keeps it as a future, so the cluster routes once, on one worker (its
-tiles in that worker's threads), and the bands reuse it (see :mod:`gepcalc.zonal`).
-Memory for this step grows with the DEM, not the chunk size (docs/benchmarks.md,
-"Bounded memory and tiled routing").
+task first and keeps it as a future, so the cluster routes once, on one worker, with the
+whole-grid kernels in memory (the result may have to move between processes, so not in
+files local to one of them), and the bands reuse it (see :mod:`gepcalc.zonal`).
 """
 
 from __future__ import annotations
@@ -59,33 +61,55 @@ def cell_size(da: xr.DataArray) -> float:
     return dx
 
 
-#: tile side [cells] of the tiled routing (:mod:`gepcalc.tiles`; the same result bit for bit); None:
-#: the whole-grid kernels of :mod:`gepcalc.routing`. None by default: the tiled routing is about as
-#: fast on 2 cores (0.8–1.8× the whole-grid time, with the machine's load) but peaks 17–20 % higher (it
-#: keeps whole-grid arrays for the exchange between tiles), docs/benchmarks.md, "Bounded memory and
-#: tiled routing"
-TILE: int | None = None
+#: tile side [cells] of the tiled routing (:mod:`gepcalc.tiles`, the same result bit for bit), used
+#: for DEMs with more than ``TILE`` rows or columns: routed tile by tile into files, never holding a
+#: grid of the whole DEM (docs/benchmarks.md, "Out-of-core tiled routing"). None: always the
+#: whole-grid kernels of :mod:`gepcalc.routing` (about 40 bytes a cell in memory)
+TILE: int | None = tiles.DEFAULT_TILE
 
 
 def _routed(
     block: np.ndarray, size: float, whats: tuple[str, ...], l_max: float, *, overwrite: bool = False
 ) -> dict[str, np.ndarray]:
-    """The requested products of one routing of the whole DEM.
+    """The requested products of one routing of the whole DEM held in memory (whole-grid kernels).
 
     ``overwrite``: ``block`` was read for this call only (a float64 array nobody else holds); it
     is filled in place instead of copied and freed, with the filled surface, before the LS factor
-    is computed: the routing's peak is 16 bytes a cell lower (docs/benchmarks.md).
+    is computed: the routing's peak is 16 bytes a cell lower (docs/benchmarks.md). A DEM already
+    in memory gains nothing from the tiles' files; lazy DEMs larger than :data:`TILE` are routed
+    tile by tile by :meth:`RoutingJob.run`.
     """
-    if TILE is not None and max(block.shape) > TILE:
-        t = tiles.tiled_terrain(block, size, tile=TILE, values_in_holes=True, overwrite=overwrite)
-    else:
-        t = routing.terrain(block, size, values_in_holes=True, overwrite=overwrite)
+    t = routing.terrain(block, size, values_in_holes=True, overwrite=overwrite)
     del block
     products = {"slope": t.slope, "accumulation": t.accumulation}
     del t  # the filled surface is not a product
     if "ls" in whats:
         products["ls"] = hydrology.ls_from_terrain(products["slope"], products["accumulation"], size, l_max=l_max)
     return {w: products[w] for w in whats}
+
+
+class StoredProducts:
+    """The products of a tiled routing, kept in its :class:`~gepcalc.tiles.TileStore` and read window by window.
+
+    Slope [%] and accumulation [cells] are read from the store; LS [-] is computed on each window
+    from them (it is cell by cell, so the same bits as on the whole grid).
+    """
+
+    def __init__(self, store: tiles.TileStore, size: float, l_max: float):
+        self.store = store
+        self.size = size
+        self.l_max = l_max
+
+    def window(self, what: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Cells ``[r0:r1, c0:c1]`` of product ``what`` (``slope``, ``accumulation`` or ``ls``)."""
+        if what == "ls":
+            slope, acc = (self.store.read_window(w, r0, r1, c0, c1) for w in ("slope", "accumulation"))
+            return hydrology.ls_from_terrain(slope, acc, self.size, l_max=self.l_max)
+        return self.store.read_window(what, r0, r1, c0, c1)
+
+    def close(self) -> None:
+        """Remove the store's files."""
+        self.store.close()
 
 
 class RoutingJob:
@@ -106,9 +130,23 @@ class RoutingJob:
     def __dask_tokenize__(self):
         return self.token
 
-    def run(self) -> dict[str, np.ndarray]:
-        """Read the DEM (synchronously, in this task) and route it, in place (the array is this call's)."""
-        return _routed(self.read(), self.size, self.whats, self.l_max, overwrite=True)
+    def run(self, *, in_memory: bool = False) -> dict[str, np.ndarray] | StoredProducts:
+        """Route the DEM: tile by tile into a store when it is larger than :data:`TILE`, else in memory.
+
+        ``in_memory``: always route the whole grid in memory and return arrays (on a
+        dask.distributed worker, whose results the cluster may have to move between processes).
+        """
+        ny, nx = self.dem.shape
+        if in_memory or TILE is None or max(ny, nx) <= TILE:
+            return _routed(self.read(), self.size, self.whats, self.l_max, overwrite=True)
+        store = tiles.route_tiled(
+            self.read_window, (ny, nx), self.size, tile=TILE, values_in_holes=True, products=("slope", "accumulation")
+        )
+        return StoredProducts(store, self.size, self.l_max)
+
+    def read_window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """The DEM's cells ``[r0:r1, c0:c1]`` [m] (read synchronously, in this task)."""
+        return np.asarray(self.dem[r0:r1, c0:c1].compute(scheduler="synchronous"))
 
     def read(self) -> np.ndarray:
         """The DEM [m] as a float64 array held by nobody else (copied where it may be shared).
@@ -147,8 +185,8 @@ def _route(job: RoutingJob) -> dict[str, np.ndarray]:
     On a distributed worker the result is returned, not kept: the scheduler holds it
     as long as the account's futures do.
     """
-    if _on_worker():
-        return job.run()
+    if _on_worker():  # the cluster may move the result between processes: arrays, not a store of local files
+        return job.run(in_memory=True)
     with _KEPT_LOCK:
         lock = _TOKEN_LOCKS.setdefault(job.token, threading.Lock())
     with lock:  # two threads asking at once must not both route the grid
@@ -164,17 +202,25 @@ def _route(job: RoutingJob) -> dict[str, np.ndarray]:
     return products
 
 
-def _take(products: dict[str, np.ndarray], what: str, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+def _take(
+    products: dict[str, np.ndarray] | StoredProducts, what: str, r0: int, r1: int, c0: int, c1: int
+) -> np.ndarray:
     """One chunk of a routed product."""
+    if isinstance(products, StoredProducts):
+        return products.window(what, r0, r1, c0, c1)
     return products[what][r0:r1, c0:c1]
 
 
 def forget(tokens=None) -> None:
     """Drop the routed grids kept under ``tokens`` (all when None) in this process."""
     with _KEPT_LOCK:
-        for t in list(_TOKEN_LOCKS) if tokens is None else tokens:
-            _KEPT.pop(t, None)
+        tokens = list(_TOKEN_LOCKS) if tokens is None else tokens
+        dropped = [_KEPT.pop(t, None) for t in tokens]
+        for t in tokens:
             _TOKEN_LOCKS.pop(t, None)
+    for products in dropped:
+        if isinstance(products, StoredProducts):
+            products.close()
 
 
 def clear_cache() -> None:

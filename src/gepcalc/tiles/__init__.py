@@ -30,18 +30,19 @@ clusters*, Environmental Modelling & Software 92: 202–212).
    solves the tile-edge graph for D8 in one exchange; MFD splits flow, so rounds are used here).
 4. Slope and LS are local (slope: 3 × 3 on the filled surface with a one-cell halo).
 
-Memory: the tile's work arrays, and for the exchange between tiles arrays of the whole grid:
-the filled surface (8 bytes a cell), the masks (2), the watershed labels while filling (4), the
-directions (4), the accumulation (8) and the accumulation state (3). A flat that crosses a tile
-edge is solved on its bounding box, which can be as large as the grid. So this is not yet bounded
-by the tile size (docs/benchmarks.md, "Bounded memory and tiled routing"); keeping those arrays
-per tile (on disk, or as dask tasks per tile) is what is left to do. Nodata holes are found on the
-whole grid's data mask.
+Memory: no grid of the whole DEM is held. Every per-cell product lives in a
+:class:`~gepcalc.tiles.store.TileStore` (one file per product, one slot per tile, read and
+written with ``pread``/``pwrite``); each thread holds one tile and its halo, and what crosses
+tile edges (the edges of each tile, the spill graph of the watershed labels, the cells of flats
+that reach a tile edge) is proportional to the tiles' perimeters. The exceptions are bounded by
+a feature of the terrain, not by the grid: a flat that crosses a tile edge is solved on its
+bounding box. The DEM is read window by window (``read_dem``).
 
-The package: :mod:`~gepcalc.tiles.pipeline` (:func:`tiled_terrain`, :data:`DEFAULT_TILE`), the
-three passes :mod:`~gepcalc.tiles.fill`, :mod:`~gepcalc.tiles.directions` and
-:mod:`~gepcalc.tiles.accumulate`, and :mod:`~gepcalc.tiles.layout` (tile windows and halos).
-This ``__init__`` only re-exports.
+The package: :mod:`~gepcalc.tiles.pipeline` (:func:`route_tiled` into a store,
+:func:`tiled_terrain` in memory, :data:`DEFAULT_TILE`), the passes
+:mod:`~gepcalc.tiles.prepare`, :mod:`~gepcalc.tiles.fill`, :mod:`~gepcalc.tiles.directions` and
+:mod:`~gepcalc.tiles.accumulate`, the store :mod:`~gepcalc.tiles.store`, and
+:mod:`~gepcalc.tiles.layout` (tile windows and halos). This ``__init__`` only re-exports.
 """
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ from __future__ import annotations
 from gepcalc.tiles.accumulate import accumulate_tiled
 from gepcalc.tiles.directions import directions_tiled
 from gepcalc.tiles.fill import fill_tiled
-from gepcalc.tiles.pipeline import DEFAULT_TILE, tiled_terrain
+from gepcalc.tiles.pipeline import DEFAULT_TILE, PRODUCTS, route_tiled, tiled_terrain
+from gepcalc.tiles.prepare import prepare_tiled
+from gepcalc.tiles.store import TileStore
 
-__all__ = ["DEFAULT_TILE", "accumulate_tiled", "directions_tiled", "fill_tiled", "tiled_terrain"]
+__all__ = [
+    "DEFAULT_TILE",
+    "PRODUCTS",
+    "TileStore",
+    "accumulate_tiled",
+    "directions_tiled",
+    "fill_tiled",
+    "prepare_tiled",
+    "route_tiled",
+    "tiled_terrain",
+]

@@ -1,16 +1,32 @@
-"""Tiled pit filling (Barnes 2016): each tile flooded on its own, then a graph of watershed labels.
+"""Tiled pit filling (Barnes 2016) out of core: each tile flooded on its own, then a graph of watershed labels.
 
-Step 1 of :mod:`gepcalc.tiles`: :func:`fill_tiled` floods every tile from its perimeter and its
-"ocean" cells (those draining out of the DEM), labelling a watershed per perimeter cell; the
-spills between labels (inside a tile and across tile edges) form a graph whose minimax levels
-from the ocean raise each tile to the whole-grid priority-flood surface
-(:func:`gepcalc.routing.fill.priority_flood`) bit for bit. Directions and accumulation are in
-:mod:`gepcalc.tiles.directions` and :mod:`gepcalc.tiles.accumulate`.
+Step 1 of :mod:`gepcalc.tiles`, after :func:`gepcalc.tiles.prepare.prepare_tiled`:
+:func:`fill_tiled` reads ``"surface"`` and ``"routable"`` of a
+:class:`~gepcalc.tiles.store.TileStore` and writes ``"filled"``, equal bit for bit to the
+whole-grid :func:`gepcalc.routing.fill.priority_flood` (NaN outside the routable cells).
+
+1. Each tile is flooded from its perimeter and its "ocean" cells (those draining out of the
+   DEM: on the raster edge or next to a non-routable cell, seen in the tile's routable halo),
+   labelling a watershed per perimeter cell. The flooded tile and its labels go to the store
+   (``"filled"`` and the temporary :data:`LABELS`); the spills between labels inside the tile
+   stay in memory, the lowest per pair of labels (so as many as the perimeter's cells, or so).
+2. The spills across tile edges and corners come from the edges the store keeps in memory; the
+   minimax level of every label from the ocean (Kruskal over the spills sorted by level, a
+   union-find) is its spill level ``E``.
+3. Each tile is raised to ``F = max(F_tile, E[label])``, NaN outside the routable cells.
+
+``F`` is a maximum and minimum of input elevations, no arithmetic, so it equals the whole-grid
+priority-flood bit for bit. No array of the whole grid is held: in memory are one tile's work
+arrays per thread (about 22 bytes a cell of the tile), and, for the whole grid, the labels and
+spills of the tiles' perimeters (about 160 bytes a perimeter cell while the levels are solved).
+Directions and accumulation are in :mod:`gepcalc.tiles.directions` and
+:mod:`gepcalc.tiles.accumulate`; the DEM's masks and holes in :mod:`gepcalc.tiles.prepare`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 import numba
 import numpy as np
@@ -18,7 +34,8 @@ from numpy.typing import NDArray
 
 from gepcalc.routing import DCOL, DROW, heap_pop, heap_push
 from gepcalc.routing.buffers import append
-from gepcalc.tiles.layout import halo, windows
+from gepcalc.tiles.prepare import tile_contacts, touching
+from gepcalc.tiles.store import TileStore
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +43,18 @@ if TYPE_CHECKING:
 __all__ = ["fill_tiled"]
 
 FloatArray = NDArray[np.float64]
+
+#: temporary product: each tile's watershed labels (int32, local to the tile), dropped at the end
+LABELS = "fill_labels"
+
+
+class _Spills(NamedTuple):
+    """A tile's flood, in memory: its number of labels and its spills (lowest level per pair of labels)."""
+
+    n_labels: int
+    a: NDArray[np.int32]  # local labels (0: the ocean)
+    b: NDArray[np.int32]
+    z: FloatArray  # spill level [m]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -110,146 +139,166 @@ def _tile_flood(z, ok, ocean):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
-def _label_levels(n, start, nbr, weight):  # pragma: no cover - compiled
-    """Spill level of every label: minimax path from label 0 (the ocean) over a CSR graph."""
+def _root(parent, x):  # pragma: no cover - compiled
+    """The root of ``x``'s set in the union-find ``parent`` (path halving)."""
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = parent[x]
+    return x
+
+
+@numba.njit(cache=True, nogil=True)
+def _minimax_levels(n, a, b, w, order):  # pragma: no cover - compiled
+    """Spill level of every label: the minimax path value from label 0 (the ocean), by Kruskal.
+
+    Spills are joined in ascending level (``order``) in a union-find; the labels of a set get
+    the level of the spill that joins it to the ocean's set. The minimax path value is unique
+    (a maximum and a minimum of the spills' levels, no arithmetic), so it equals a priority-flood
+    over the graph bit for bit; labels never joined stay at ``inf``. Memory: five arrays of ``n``.
+    """
+    parent = np.arange(n)
+    size = np.ones(n, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)  # the members of a set: a linked list from its root
+    tail = np.arange(n)
     level = np.full(n, np.inf)
-    done = np.zeros(n, dtype=np.uint8)
     level[0] = -np.inf
-    # lazy-deletion heap: entries may repeat, at most one per edge
-    cap = start[n] + 16
-    hk = np.empty(cap)
-    hi = np.empty(cap, dtype=np.int64)
-    hn = 1
-    hk[0] = -np.inf
-    hi[0] = 0
-    while hn > 0:
-        ka, a, hn = heap_pop(hk, hi, hn)
-        if done[a] or ka > level[a]:
+    for k in order:
+        ra = _root(parent, a[k])
+        rb = _root(parent, b[k])
+        if ra == rb:
             continue
-        done[a] = 1
-        for e in range(start[a], start[a + 1]):
-            b = nbr[e]
-            if done[b]:
-                continue
-            lb = max(level[a], weight[e])
-            if lb < level[b]:
-                level[b] = lb
-                hk, hi, hn = heap_push(hk, hi, hn, lb, b)
+        if size[ra] < size[rb]:
+            ra, rb = rb, ra
+        if level[ra] < np.inf or level[rb] < np.inf:  # one set drains (holds the ocean): the other spills at w
+            x = ra if level[rb] < np.inf else rb
+            while x >= 0:
+                level[x] = w[k]
+                x = nxt[x]
+        nxt[tail[ra]] = rb
+        tail[ra] = tail[rb]
+        parent[rb] = ra
+        size[ra] += size[rb]
     return level
 
 
-def _ocean(routable: NDArray[np.bool_], win: tuple[int, int, int, int]) -> NDArray[np.bool_]:
-    """Cells of a tile that drain out of the DEM: on the raster edge or next to a non-routable cell."""
-    ny, nx = routable.shape
-    r0, r1, c0, c1 = win
-    h0, h1, g0, g1 = halo(r0, r1, c0, c1, ny, nx)
+def _ocean(store: TileStore, t: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Tile ``t``'s routable cells and those that drain out of the DEM (raster edge or a non-routable neighbour)."""
+    ring, _ = store.read_halo("routable", t, fill=0)
+    r0, r1, c0, c1 = store.wins[t]
+    h0, h1, g0, g1 = store.halo_of(t)
     pad = np.zeros((r1 - r0 + 2, c1 - c0 + 2), dtype=bool)  # False = off the raster
-    pad[1 + h0 - r0 : 1 + h1 - r0, 1 + g0 - c0 : 1 + g1 - c0] = routable[h0:h1, g0:g1]
+    pad[1 + h0 - r0 : 1 + h1 - r0, 1 + g0 - c0 : 1 + g1 - c0] = ring.view(bool)
     core = pad[1:-1, 1:-1]
     all_neighbours = np.ones_like(core)
     for dr, dc in zip(DROW, DCOL, strict=True):
         all_neighbours &= pad[1 + dr : pad.shape[0] - 1 + dr, 1 + dc : pad.shape[1] - 1 + dc]
-    return core & ~all_neighbours
+    return np.ascontiguousarray(core), core & ~all_neighbours
 
 
-def _cross_edges(
-    left_lab: NDArray[np.int64],
-    left_z: FloatArray,
-    right_lab: NDArray[np.int64],
-    right_z: FloatArray,
-    offsets: tuple[int, ...] = (-1, 0, 1),
-) -> list[tuple[NDArray[np.int64], NDArray[np.int64], FloatArray]]:
-    """Edges between two facing lines of cells (labels, filled heights), neighbours at ``offsets``."""
-    out = []
-    n = len(left_lab)
-    m = len(right_lab)
-    for d in offsets:
-        i = np.arange(n)
-        j = i + d
-        ok = (j >= 0) & (j < m)
-        i, j = i[ok], j[ok]
-        a, b = left_lab[i], right_lab[j]
-        keep = (a >= 0) & (b >= 0)
-        out.append((a[keep], b[keep], np.maximum(left_z[i][keep], right_z[j][keep])))
-    return out
+def _lowest_per_pair(a: NDArray, b: NDArray, z: FloatArray, n: int) -> tuple[NDArray, NDArray, FloatArray]:
+    """The spills ``a``–``b`` at ``z`` reduced to the lowest per unordered pair of the ``n`` labels (int32).
+
+    The minimax levels only depend on the lowest spill between two labels, so they are unchanged.
+    """
+    lo = np.minimum(a, b).astype(np.int64)
+    hi = np.maximum(a, b).astype(np.int64)
+    key = lo * n + hi
+    order = np.lexsort((z, key))
+    ks = key[order]
+    first = order[np.concatenate(([True], ks[1:] != ks[:-1]))] if len(ks) else order
+    return lo[first].astype(np.int32), hi[first].astype(np.int32), z[first]
 
 
-def _global_labels(labels: NDArray[np.integer], offset: int) -> NDArray[np.int64]:
-    """A tile's watershed labels numbered for the whole grid: ``+ offset``, 0 (ocean) and -1 (outside) kept."""
+def _flood_tile(store: TileStore, t: int) -> _Spills:
+    """First pass on tile ``t``: flood it, write ``"filled"`` and the labels, keep its spills."""
+    ok, ocean = _ocean(store, t)
+    zt = store.read("surface", t)
+    labels, ea, eb, ez, nlab = _tile_flood(zt, ok, ocean)
+    store.write("filled", t, zt)
+    store.write(LABELS, t, labels)
+    return _Spills(int(nlab), *_lowest_per_pair(ea, eb, ez, int(nlab)))
+
+
+def _global(labels: NDArray[np.integer], offset: int) -> NDArray[np.int64]:
+    """Tile labels numbered for the whole grid: ``+ offset``, 0 (ocean) and -1 (outside) kept."""
     labels = labels.astype(np.int64)
     return np.where(labels > 0, labels + offset, labels)
 
 
-def _label_edges(wins: list, results: list, offsets: NDArray[np.int64]) -> tuple[NDArray, NDArray, FloatArray]:
-    """All spills ``(label_a, label_b, level [m])`` between global labels: inside tiles and across their edges.
+def _cross_spills(store: TileStore, offsets: NDArray[np.int64]) -> Iterator[tuple[NDArray, NDArray, FloatArray]]:
+    """Spills ``(label_a, label_b, level [m])`` across the edges of every pair of touching tiles.
 
-    ``results[t]`` is ``(tile flood output, filled tile)`` of window ``wins[t]``; a tile's
-    perimeter cells keep their own filled height, so the spill across an edge is the higher of two.
+    A tile's perimeter cells keep their own flooded height, so the spill across an edge is the
+    higher of two; both come from the edges of ``"filled"`` and of the labels kept in memory.
     """
-    edges_a, edges_b, edges_z = [], [], []
-    for t, ((_labels, ea, eb, ez, _), _zt) in enumerate(results):
-        edges_a.append(np.where(ea > 0, ea + offsets[t], 0))
-        edges_b.append(np.where(eb > 0, eb + offsets[t], 0))
-        edges_z.append(ez)
-
-    def strip(t, rows, cols):  # global labels and filled heights of a line of perimeter cells
-        return _global_labels(results[t][0][0][rows, cols], offsets[t]), results[t][1][rows, cols]
-
-    def cross(t, u, mine, theirs):
-        for a, b, w in _cross_edges(*strip(t, *mine), *strip(u, *theirs)):
-            edges_a.append(a)
-            edges_b.append(b)
-            edges_z.append(w)
-
-    idx = {(w[0], w[2]): i for i, w in enumerate(wins)}
-    whole = slice(None)
-    for t, (r0, r1, c0, _c1) in enumerate(wins):
-        right = idx.get((r0, _c1))
-        below = idx.get((r1, c0))
-        if right is not None:
-            cross(t, right, (whole, -1), (whole, 0))
-        if below is not None:
-            cross(t, below, (-1, whole), (0, whole))
-            if right is not None:  # diagonal: this tile's bottom-right corner, the lower-right tile's top-left
-                cross(t, idx[(r1, _c1)], (slice(-1, None), -1), (slice(0, 1), 0))
-            left_below = idx.get((r1, wins[t - 1][2])) if c0 > 0 else None
-            if left_below is not None:  # diagonal: bottom-left corner, the lower-left tile's top-right
-                cross(t, left_below, (slice(-1, None), 0), (slice(0, 1), -1))
-    return np.concatenate(edges_a), np.concatenate(edges_b), np.concatenate(edges_z)
+    for t, u, kind in tile_contacts(store):
+        la, lb, i, j = touching(kind, store.edges(LABELS, t), store.edges(LABELS, u))
+        za, zb, _, _ = touching(kind, store.edges("filled", t), store.edges("filled", u))
+        a, b = _global(la[i], offsets[t]), _global(lb[j], offsets[u])
+        keep = (a >= 0) & (b >= 0)
+        yield a[keep], b[keep], np.maximum(za[i], zb[j])[keep]
 
 
-def _spill_levels(a: NDArray[np.int64], b: NDArray[np.int64], w: FloatArray, n: int) -> FloatArray:
-    """Spill level [m] of each of the ``n`` labels over the undirected spills ``a``–``b`` at ``w`` (CSR graph)."""
-    src = np.concatenate([a, b])
-    dst = np.concatenate([b, a])
-    ww = np.concatenate([w, w])
-    del a, b, w
-    order = np.argsort(src, kind="stable")
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(start, src + 1, 1)
-    start = np.cumsum(start)
-    return _label_levels(n, start, dst[order].astype(np.int64), ww[order])
+def _spill_levels(store: TileStore, spills: list[_Spills | None], offsets: NDArray[np.int64]) -> FloatArray:
+    """Spill level [m] of every global label over all spills (inside tiles and across their edges).
+
+    The spills are gathered into three arrays counted beforehand (``spills`` is emptied as they
+    are), then solved by :func:`_minimax_levels`.
+    """
+    m = sum(len(s.a) for s in spills if s is not None) + sum(len(a) for a, _, _ in _cross_spills(store, offsets))
+    n = int(offsets[-1]) + 1
+    dt = np.int32 if n <= np.iinfo(np.int32).max else np.int64  # global labels: 4 bytes a spill where they fit
+    ea = np.empty(m, dtype=dt)
+    eb = np.empty(m, dtype=dt)
+    ez = np.empty(m)
+    k = 0
+    for t in range(len(spills)):
+        s, spills[t] = spills[t], None
+        ea[k : k + len(s.a)] = _global(s.a, offsets[t])
+        eb[k : k + len(s.a)] = _global(s.b, offsets[t])
+        ez[k : k + len(s.a)] = s.z
+        k += len(s.a)
+    for a, b, z in _cross_spills(store, offsets):
+        ea[k : k + len(a)], eb[k : k + len(a)], ez[k : k + len(a)] = a, b, z
+        k += len(a)
+    return _minimax_levels(n, ea, eb, ez, np.argsort(ez, kind="stable"))
 
 
-def fill_tiled(z: FloatArray, routable: NDArray[np.bool_], tile: int, pool: ThreadPoolExecutor) -> None:
-    """Fill ``z`` in place (NaN outside ``routable``) tile by tile, as :func:`gepcalc.routing.fill.priority_flood`."""
-    ny, nx = z.shape
-    wins = windows(ny, nx, tile)
+def _raise_tile(store: TileStore, t: int, offset: int, n_labels: int, level: FloatArray) -> None:
+    """Second pass on tile ``t``: ``F = max(F_tile, E[label])``, NaN outside the routable cells.
 
-    def local(win):  # the tile's own flood, written back into z (tiles are disjoint)
-        r0, r1, c0, c1 = win
-        zt = z[r0:r1, c0:c1].copy()
-        out = _tile_flood(zt, routable[r0:r1, c0:c1], _ocean(routable, win))
-        z[r0:r1, c0:c1] = zt
-        return out, z[r0:r1, c0:c1]
+    The tile's ``n_labels`` levels are looked up in a table of its own (label -1, outside, reads
+    its last entry, ``-inf``), so the tile's work arrays are its filled heights and one more.
+    """
+    table = np.empty(n_labels + 1)
+    table[0] = level[0]  # the ocean
+    table[1:n_labels] = level[offset + 1 : offset + n_labels]
+    table[n_labels] = -np.inf
+    zt = store.read("filled", t)
+    np.maximum(zt, table[store.read(LABELS, t)], out=zt)
+    zt[~store.read("routable", t).view(bool)] = np.nan
+    store.write("filled", t, zt)
 
-    results = list(pool.map(local, wins))
-    offsets = np.cumsum([0] + [res[4] - 1 for res, _ in results]).astype(np.int64)  # label 0: the ocean
-    level = _spill_levels(*_label_edges(wins, results, offsets), int(offsets[-1]) + 1)
-    for t, (r0, r1, c0, c1) in enumerate(wins):
-        g = _global_labels(results[t][0][0], offsets[t])
-        lv = np.where(g >= 0, level[np.maximum(g, 0)], -np.inf)
-        zt = z[r0:r1, c0:c1]
-        np.maximum(zt, lv, out=zt)
-        zt[~routable[r0:r1, c0:c1]] = np.nan
-        results[t] = None  # free the tile
+
+def fill_tiled(store: TileStore, pool: ThreadPoolExecutor) -> None:
+    """Write ``"filled"`` [m] (float64) to ``store``: its ``"surface"`` with every pit filled, tile by tile.
+
+    Equal bit for bit to ``priority_flood(surface, routable)`` on the whole grid, NaN outside
+    ``"routable"`` (so to :func:`gepcalc.routing.fill.prepare_dem`'s first result). Reads
+    ``"surface"`` and ``"routable"`` (uint8 0/1, as :func:`gepcalc.tiles.prepare.prepare_tiled`
+    writes them); drops ``"surface"`` and its temporary labels when done.
+
+    Parameters
+    ----------
+    store
+        The tile store holding ``"surface"`` and ``"routable"``.
+    pool
+        Threads solving tiles (the flood kernel releases the GIL).
+    """
+    spills = list(pool.map(lambda t: _flood_tile(store, t), range(store.n_tiles)))
+    offsets = np.cumsum([0] + [s.n_labels - 1 for s in spills]).astype(np.int64)  # label 0: the ocean
+    level = _spill_levels(store, spills, offsets)
+    counts = np.diff(offsets) + 1
+    list(pool.map(lambda t: _raise_tile(store, t, int(offsets[t]), int(counts[t]), level), range(store.n_tiles)))
+    store.drop(LABELS)
+    store.drop("surface")
