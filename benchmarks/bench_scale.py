@@ -9,7 +9,7 @@ case runs in a fresh child process pinned to ``--cores`` CPUs; wall time and pea
 are measured in the child:
 
 * ``all``: all twelve regulating services (``bench_regulating``'s "all 12" account), as configured
-  (``terrain.TILE``: whole-grid routing by default);
+  (``terrain.TILE``: the out-of-core tiled routing for DEMs over 1024 cells a side, by default);
 * ``all-whole``: the same with the whole-grid routing kernels (``terrain.TILE = None``);
 * ``no-routing``: the eleven services without soil retention, water conservation by the Budyko
   method (no flow routing at all): what grows with the raster outside the routing;

@@ -617,6 +617,12 @@ def _gepcalc_child(model: str, manifest: str, out_json: str) -> int:
     t0 = time.perf_counter()
     import gepcalc
 
+    # ``import gepcalc`` is lazy: import the modules an account runs on here, so that, as for InVEST
+    # (whose driver imports ``natcap.invest.<model>`` before timing ``execute``), the call is timed
+    # without its imports
+    import gepcalc.account
+    import gepcalc.tables
+
     t1 = time.perf_counter()
     try:
         totals = GEPCALC[model](inputs)
