@@ -208,3 +208,25 @@ def test_malloc_arenas_are_limited_once_and_never_against_the_users_setting(monk
             monkeypatch.setenv(name, value)
         assert allocator.limit_malloc_arenas() is expected, env
         assert allocator.limit_malloc_arenas() is False  # once per process
+
+
+def test_a_full_or_missing_folder_for_the_tiles_names_it_and_the_setting(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from gepcalc.tiles import TileStore
+
+    monkeypatch.setenv("GEPCALC_TMPDIR", str(tmp_path / "missing"))
+    with pytest.raises(OSError, match=r"missing.*40 × 50 cells.*GEPCALC_TMPDIR"):
+        TileStore((40, 50), 8)
+
+    def full(*_a, **_k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setenv("GEPCALC_TMPDIR", str(tmp_path))
+    monkeypatch.setattr(os, "pwritev", full)
+    z = _synthetic(41, 0)
+    with pytest.raises(OSError, match=r"No space left on device.*41 × 41 cells.*GEPCALC_TMPDIR") as err:
+        tiles.tiled_terrain(z, 30.0, nodata=-9999.0, tile=8)
+    assert err.value.errno == errno.ENOSPC
+    assert not list(tmp_path.glob("gepcalc-routing-*"))  # the store's folder is removed on failure

@@ -92,7 +92,10 @@ class TileStore:
         self.tile_rows = -(-self.shape[0] // self.tile)
         self.tile_cols = -(-self.shape[1] // self.tile)
         where = directory or os.environ.get(TMPDIR_ENV) or None
-        self.directory = tempfile.mkdtemp(prefix="gepcalc-routing-", dir=where)
+        try:
+            self.directory = tempfile.mkdtemp(prefix="gepcalc-routing-", dir=where)
+        except OSError as exc:
+            raise self._no_room(exc, where or tempfile.gettempdir()) from None
         self._files: dict[str, _File] = {}
         self._lock = threading.Lock()  # guards the creation of files only
         self._finalizer = weakref.finalize(self, _remove, self.directory, self._files)
@@ -166,7 +169,21 @@ class TileStore:
     def _write_rows(self, f: _File, t: int, a: int, rows: NDArray) -> None:
         rows = np.ascontiguousarray(rows, dtype=f.dtype)
         if rows.size:
-            os.pwritev(f.fd, [memoryview(rows).cast("B")], self._offset(f, t, a))
+            try:
+                os.pwritev(f.fd, [memoryview(rows).cast("B")], self._offset(f, t, a))
+            except OSError as exc:
+                raise self._no_room(exc, self.directory) from None
+
+    def _no_room(self, exc: OSError, where: str) -> OSError:
+        """The error for a folder the routing cannot write its tiles to, with what it needs and how to move it."""
+        ny, nx = self.shape
+        need = 30 * ny * nx / 2**30
+        return OSError(
+            exc.errno,
+            f"the tiled flow routing cannot write its temporary tiles to {where} ({exc.strerror}); a DEM of "
+            f"{ny} × {nx} cells needs about {need:.1f} GiB there: free some space, or set {TMPDIR_ENV} to a "
+            "folder with room",
+        )
 
     # ------------------------------------------------------------------ tiles
 
