@@ -12,14 +12,15 @@ clusters*, Environmental Modelling & Software 92: 202–212).
 1. **Pit filling** (Barnes 2016). Each tile is flooded from its perimeter and from the cells
    that drain out of the DEM (raster edge or nodata next to them: the "ocean"); every perimeter
    cell starts a watershed label, and where two labels meet (inside a tile, or across a tile
-   edge) the spill elevation ``max(z_a, z_b)`` is an edge of a graph of labels. A priority-flood
-   over that graph from the ocean gives each label its spill level ``E``, and the filled surface
+   edge) the spill elevation ``max(z_a, z_b)`` is an edge of a graph of labels. The minimax path
+   from the ocean over that graph (a union-find over the spills sorted by level) gives each label its
+   spill level ``E``, and the filled surface
    is ``F = max(F_tile, E[label])``. ``F`` is the minimax surface (the lowest surface from which
    every cell drains out), a maximum of input elevations, so it equals the whole-grid
    priority-flood bit for bit.
-2. **MFD directions** are local (3 × 3) except on flats. Each tile is solved with a one-cell
-   halo by the whole-grid kernel; a flat (8-connected cells of equal filled height) that reaches
-   the halo may continue in the next tile, so its cells are solved again on the flat's bounding
+2. **MFD directions** are local (3 × 3) except on flats. Each tile is solved with a margin of
+   16 cells by the whole-grid kernel; a flat (8-connected cells of equal filled height) that reaches
+   the margin's border may continue beyond it, so its cells are solved again on the flat's bounding
    box plus one cell, where the kernel sees the whole flat in the same order as on the whole grid.
 3. **Accumulation** ``A_i = 1 + Σ_j A_j q_ji / Σ_k q_jk`` (:func:`gepcalc.routing.terrain`) in
    rounds: a tile computes every cell whose upslope cells are known (its own, or its halo's
