@@ -14,7 +14,9 @@ are measured in the child:
 * ``no-routing``: the eleven services without soil retention, water conservation by the Budyko
   method (no flow routing at all): what grows with the raster outside the routing;
 * ``routing-tiled``: ``terrain.routed(dem, "ls")`` summed, tiled routing (``tiles.DEFAULT_TILE``);
-* ``routing-whole``: the same with the whole-grid kernels (``terrain.TILE = None``).
+* ``routing-whole``: the same with the whole-grid kernels (``terrain.TILE = None``);
+* ``routing-cluster``: the tiled routing on a ``distributed.LocalCluster`` of ``--cores`` worker
+  processes of one thread, its tiles spread over them (their peak RSS is reported too).
 
 With ``--baseline-src DIR`` every case also runs with the gepcalc source tree in ``DIR`` (labelled
 "before"), in the same session, so that both sides see the same machine load.
@@ -39,7 +41,7 @@ from _common import cpu_name, peak_rss_mib, write_section  # noqa: E402
 
 START = "<!-- bench-scale:start -->"
 END = "<!-- bench-scale:end -->"
-CASES = ("routing-whole", "routing-tiled", "all", "all-whole", "no-routing")
+CASES = ("routing-whole", "routing-tiled", "routing-cluster", "all", "all-whole", "no-routing")
 
 
 def child(args) -> None:
@@ -58,7 +60,9 @@ def child(args) -> None:
     dask.config.set(scheduler="threads", num_workers=args.cores)
     out = {"case": args.case, "n": man["n"], "base_rss_mib": peak_rss_mib()}
     t = time.perf_counter()
-    if args.case.startswith("routing"):
+    if args.case == "routing-cluster":
+        out.update(_routing_on_cluster(man, args.cores))
+    elif args.case.startswith("routing"):
         from gepcalc import tiles
         from gepcalc.io import open_raster, raster_from_input
 
@@ -82,6 +86,29 @@ def child(args) -> None:
         out["gep_yi"] = float(acct.gep("亿元").magnitude)
     out.update(wall_s=time.perf_counter() - t, peak_rss_mib=peak_rss_mib())
     print("RESULT " + json.dumps(out))
+
+
+def _routing_on_cluster(man: dict, cores: int) -> dict:
+    """LS summed on a LocalCluster of ``cores`` one-thread workers, the routing's tiles spread over them."""
+    import distributed
+    from dask.delayed import Delayed
+
+    from gepcalc import terrain
+    from gepcalc.io import open_raster, raster_from_input
+
+    lc = open_raster(man["landcover"], name="land cover")
+    dem = raster_from_input(man["rasters"]["dem"], name="dem", like=lc)
+    with (
+        distributed.LocalCluster(n_workers=cores, threads_per_worker=1, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        ls = terrain.routed(dem, "ls")
+        graph = ls.data.__dask_graph__()
+        held = client.compute([Delayed(k, graph) for k in terrain.routing_keys(ls.data)])  # as an account does
+        total = float(ls.sum().compute())
+        terrain.release(client, held)
+        workers = client.run(peak_rss_mib)
+    return {"ls_sum": total, "worker_peak_rss_mib": max(workers.values())}
 
 
 def run(case: str, manifest: Path, cores: int, src: Path | None = None, gdal_cache_mb: int | None = None) -> dict:

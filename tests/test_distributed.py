@@ -58,6 +58,22 @@ def _soil(lc: Path, inputs: dict, erosivity: float = 2000.0, chunks: int = 16) -
     return acct.data["quantity"].values
 
 
+def _open_files(under: str) -> list[str]:
+    """The files under ``under`` this process holds open (Linux)."""
+    import os
+
+    fds = "/proc/self/fd"
+    out = []
+    for fd in os.listdir(fds) if os.path.isdir(fds) else []:
+        try:
+            target = os.readlink(f"{fds}/{fd}")
+        except OSError:
+            continue
+        if target.startswith(under):
+            out.append(target)
+    return out
+
+
 def _soil_args(args) -> np.ndarray:
     return _soil(*args)
 
@@ -110,6 +126,60 @@ def test_local_cluster_of_two_processes_equals_threads(case):
     assert np.nansum(expected) > 0
     # the DEM was routed once on the cluster, not once per chunk (9) or band (3)
     assert sum(str(t["key"]).startswith("('routing-") or str(t["key"]).startswith("routing-") for t in ts.data) == 1
+
+
+def test_local_cluster_spreads_the_tiles_over_its_workers(case, tmp_path, monkeypatch):
+    # tiles of 16 cells: the 48 × 48 DEM is 3 × 3 tiles, solved by tasks on both workers, in a
+    # folder they share (GEPCALC_TMPDIR, inherited by the worker processes); same bits as threads
+    lc, inputs, expected = case
+    monkeypatch.setattr(terrain, "TILE", 16)
+    monkeypatch.setenv("GEPCALC_TMPDIR", str(tmp_path))
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+        distributed.get_task_stream() as ts,
+    ):
+        got = _soil(lc, inputs)
+        gc.collect()
+        open_files = client.run(_open_files, str(tmp_path))
+    assert not any(open_files.values()), open_files  # no worker keeps a tile file open (its disk space)
+    assert np.array_equal(got, expected, equal_nan=True)
+    routing = [t for t in ts.data if "routing-" in str(t["key"])]
+    assert len(routing) == 1  # one routing task, which handed its tiles to the cluster
+    tile_tasks = [t for t in ts.data if str(t["key"]).startswith(("lambda-", "slope_of-", "mask-"))]
+    # a task per tile in each of the 7 passes over the tiles outside the accumulation (its rounds
+    # run on the routing task's threads)
+    assert len(tile_tasks) == 9 * 7
+    assert len({t["worker"] for t in tile_tasks}) == 2  # on both workers
+    assert not list(tmp_path.glob("gepcalc-*"))  # the tiles' folder is removed after the account
+
+
+def test_workers_without_a_shared_folder_route_the_whole_grid_on_one(case, tmp_path, monkeypatch, caplog):
+    # a folder one worker cannot see: the probe says so, and the routing falls back to the whole
+    # grid in memory on one worker, with a warning naming GEPCALC_TMPDIR (an in-process cluster, so
+    # that the probe can be patched)
+    class Client:
+        def __init__(self, seen):
+            self.seen = seen
+
+        def run(self, fn, path):
+            return {w: fn(path) and ok for w, ok in self.seen.items()}
+
+    monkeypatch.setenv("GEPCALC_TMPDIR", str(tmp_path))
+    assert terrain._shared_folder(Client({"a": True, "b": True}))
+    assert not terrain._shared_folder(Client({"a": True, "b": False}))
+    assert not list(tmp_path.iterdir())  # the probe is removed
+    lc, inputs, expected = case
+    monkeypatch.setattr(terrain, "TILE", 16)
+    monkeypatch.setattr(terrain, "_shared_folder", lambda client: False)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+        caplog.at_level("WARNING", logger="gepcalc.terrain"),
+    ):
+        got = _soil(lc, inputs)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert "GEPCALC_TMPDIR" in caplog.text and "routed whole" in caplog.text
 
 
 def test_accounts_in_threads_and_processes_equal_one_at_a_time(case):

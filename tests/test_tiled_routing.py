@@ -188,7 +188,7 @@ def test_a_lazy_tiled_routing_is_read_from_files_removed_when_the_account_forget
     stores = list(tmp_path.glob("gepcalc-routing-*"))
     assert len(stores) == 1
     # slope and accumulation kept on disk (LS is computed window by window), the passes' files dropped
-    assert sorted(p.name for p in stores[0].iterdir()) == ["accumulation.bin", "slope.bin"]
+    assert {p.name.split(".")[0] for p in stores[0].iterdir()} == {"accumulation", "slope"}
     terrain.forget([token])
     assert not stores[0].exists()
 

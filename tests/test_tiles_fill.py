@@ -35,7 +35,7 @@ def _run(dem: np.ndarray, nodata: float | None, tile: int, pool, fill: bool = Tr
         if fill:
             fill_tiled(store, pool)
             out["filled"] = store.read_array("filled")
-            out["left"] = sorted(store._files)  # which products remain
+            out["left"] = store.products()  # which products remain
         return out
     finally:
         store.close()

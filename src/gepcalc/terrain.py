@@ -19,14 +19,19 @@ accounts never share a routed grid, whatever threads or processes run them. In o
 process the routed grid is kept under that token until the account is done
 (:func:`forget`), or until no task graph holds the routing task, so the bands of the
 zonal sum route once; on a dask.distributed cluster the account computes the routing
-task first and keeps it as a future, so the cluster routes once, on one worker, with the
-whole-grid kernels in memory (the result may have to move between processes, so not in
-files local to one of them), and the bands reuse it (see :mod:`gepcalc.zonal`).
+task first and keeps it as a future, so the cluster routes once, and the bands reuse it (see
+:mod:`gepcalc.zonal`). There the tiles of a large DEM are spread over the workers, their
+store in a folder every worker sees (:meth:`RoutingJob.run_on_cluster`; without one, the whole
+grid is routed in memory on one worker), and the account removes the store when done
+(:func:`release`).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import tempfile
 import threading
 import uuid
 import weakref
@@ -40,6 +45,8 @@ from dask.highlevelgraph import HighLevelGraph
 from gepcalc import hydrology, routing, tiles
 from gepcalc.errors import InputFileError
 from gepcalc.units import strip
+
+log = logging.getLogger(__name__)
 
 #: prefix of the routing tasks' keys in a dask graph (one task per routed DEM)
 ROUTING_PREFIX = "routing-"
@@ -108,41 +115,86 @@ class StoredProducts:
         return self.store.read_window(what, r0, r1, c0, c1)
 
     def close(self) -> None:
-        """Remove the store's files."""
+        """Close the store's files (and remove them, unless the store was detached)."""
         self.store.close()
+
+    def remove(self) -> None:
+        """Remove the store's files, wherever this copy was unpickled (:func:`release`)."""
+        self.store.remove()
 
 
 class RoutingJob:
-    """What one routing task needs: the lazy DEM, the cell size [m], the products and ``l_max``.
+    """What one routing task needs: the lazy DEM, the cell size [m], the products, ``l_max`` and the tile.
 
     A plain picklable object, so that dask does not take the DEM's own chunks as
     dependencies of the task (the task reads the DEM when it runs; a band of the
-    account that finds the grid already routed reads nothing).
+    account that finds the grid already routed reads nothing). ``tile`` is :data:`TILE` when
+    the graph was built (a worker process has its own module).
     """
 
-    def __init__(self, token: str, dem: dsa.Array, size: float, whats: tuple[str, ...], l_max: float):
+    def __init__(
+        self, token: str, dem: dsa.Array, size: float, whats: tuple[str, ...], l_max: float, tile: int | None = None
+    ):
         self.token = token
         self.dem = dem
         self.size = size
         self.whats = whats
         self.l_max = l_max
+        self.tile = tile
 
     def __dask_tokenize__(self):
         return self.token
 
-    def run(self, *, in_memory: bool = False) -> dict[str, np.ndarray] | StoredProducts:
-        """Route the DEM: tile by tile into a store when it is larger than :data:`TILE`, else in memory.
+    def tiled(self) -> bool:
+        """Whether the DEM is routed tile by tile (more than ``tile`` rows or columns)."""
+        return self.tile is not None and max(self.dem.shape) > self.tile
 
-        ``in_memory``: always route the whole grid in memory and return arrays (on a
-        dask.distributed worker, whose results the cluster may have to move between processes).
+    def run(self, *, in_memory: bool = False, executor=None, workers: int | None = None):
+        """Route the DEM: tile by tile into a store when :meth:`tiled`, else in memory.
+
+        ``in_memory``: route the whole grid in memory and return arrays. ``executor``: where
+        the tiles are solved, ``workers``: this process's threads (see :func:`gepcalc.tiles.route_tiled`).
         """
-        ny, nx = self.dem.shape
-        if in_memory or TILE is None or max(ny, nx) <= TILE:
+        if in_memory or not self.tiled():
             return _routed(self.read(), self.size, self.whats, self.l_max, overwrite=True)
         store = tiles.route_tiled(
-            self.read_window, (ny, nx), self.size, tile=TILE, values_in_holes=True, products=("slope", "accumulation")
+            self.read_window,
+            self.dem.shape,
+            self.size,
+            tile=self.tile,
+            values_in_holes=True,
+            products=("slope", "accumulation"),
+            workers=workers,
+            executor=executor,
         )
         return StoredProducts(store, self.size, self.l_max)
+
+    def run_on_cluster(self) -> dict[str, np.ndarray] | StoredProducts:
+        """Route on a dask.distributed worker: tiles spread over the cluster when its workers share a folder.
+
+        The tiles' store must be read by the tasks that slice it, on any worker: it goes to
+        ``$GEPCALC_TMPDIR`` (or the temporary folder), and is used only if every worker sees the
+        same folder there (a probe directory is made and looked for on each). Otherwise the whole
+        grid is routed in memory on this worker, with a warning. The store outlives this task: the
+        account removes it when done (:func:`release`).
+        """
+        if not self.tiled():
+            return self.run(in_memory=True)
+        from distributed import worker_client
+
+        with worker_client() as client:
+            if not _shared_folder(client):
+                log.warning(
+                    "the workers do not share %s (set %s to a folder on a shared file system): the DEM of %d × %d "
+                    "cells is routed whole, in the memory of one worker",
+                    os.environ.get(tiles.store.TMPDIR_ENV) or tempfile.gettempdir(),
+                    tiles.store.TMPDIR_ENV,
+                    *self.dem.shape,
+                )
+                return self.run(in_memory=True)
+            out = self.run(executor=client.get_executor(pure=False))
+        out.store.detach()
+        return out
 
     def read_window(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
         """The DEM's cells ``[r0:r1, c0:c1]`` [m] (read synchronously, in this task)."""
@@ -185,8 +237,8 @@ def _route(job: RoutingJob) -> dict[str, np.ndarray]:
     On a distributed worker the result is returned, not kept: the scheduler holds it
     as long as the account's futures do.
     """
-    if _on_worker():  # the cluster may move the result between processes: arrays, not a store of local files
-        return job.run(in_memory=True)
+    if _on_worker():  # the tiles over the cluster, or the whole grid in memory (see RoutingJob.run_on_cluster)
+        return job.run_on_cluster()
     with _KEPT_LOCK:
         lock = _TOKEN_LOCKS.setdefault(job.token, threading.Lock())
     with lock:  # two threads asking at once must not both route the grid
@@ -200,6 +252,38 @@ def _route(job: RoutingJob) -> dict[str, np.ndarray]:
                 if job.token in _TOKEN_LOCKS:  # not forgotten meanwhile
                     _KEPT[job.token] = products
     return products
+
+
+def _shared_folder(client) -> bool:
+    """Whether every worker of ``client``'s cluster sees this worker's folder for the tiles (a probe directory)."""
+    where = os.environ.get(tiles.store.TMPDIR_ENV) or tempfile.gettempdir()
+    try:
+        probe = tempfile.mkdtemp(prefix="gepcalc-probe-", dir=where)
+    except OSError:
+        return False
+    try:
+        return all(client.run(os.path.isdir, probe).values())
+    finally:
+        os.rmdir(probe)
+
+
+def _remove_stored(products) -> None:
+    """Remove a tiled routing's files (a task run on any worker: they share the folder)."""
+    if isinstance(products, StoredProducts):
+        products.remove()
+
+
+def release(client, futures) -> None:
+    """After an account on a dask.distributed cluster: remove the files of its routings held as ``futures``.
+
+    A routing's tiles on a cluster are kept in a shared folder while the account's bands read
+    them (:meth:`RoutingJob.run_on_cluster`); a failed routing leaves nothing to remove. A lazy
+    result of :func:`routed` computed on a cluster outside an account leaves its folder in
+    ``$GEPCALC_TMPDIR`` unless its routing task is held and released this way (as
+    ``benchmarks/bench_scale.py`` does).
+    """
+    done = [client.submit(_remove_stored, f, pure=False) for f in futures]
+    client.gather(done, errors="skip")
 
 
 def _take(
@@ -261,7 +345,7 @@ def routed(dem, what: str | tuple[str, ...], area=None, l_max: float = hydrology
         data = dem.data if isinstance(dem.data, dsa.Array) else dsa.from_array(dem.data)
         token = tokenize(data, whats, l_max, size, uuid.uuid4().hex)
         route = f"{ROUTING_PREFIX}{token}"
-        job = RoutingJob(token, data, size, whats, l_max)
+        job = RoutingJob(token, data, size, whats, l_max, TILE)
         # the grid kept under this token goes when no graph holds the job any more (a lazy result
         # computed outside an account, which does not call forget)
         weakref.finalize(job, forget, [token])

@@ -155,6 +155,8 @@ def zonal_sums(quantities: dict[str, xr.DataArray], land: Landscape, progress: b
                 part = part.where(part["__area__"].fillna(0.0) > 0, 0.0)
                 total = part if total is None else total + part
     finally:
+        if held:
+            terrain.release(client, held)
         del held
         terrain.forget([terrain.token_of(k) for k in routing])
     return by_region_and_type(total, land)

@@ -44,7 +44,7 @@ from gepcalc.routing import DCOL, DROW
 from gepcalc.tiles.store import Edges, TileStore
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Executor
 
 __all__ = ["CACHE_BYTES", "PARTIAL", "PARTIAL_INDEG", "accumulate_tiled", "default_cache_tiles", "state_bytes"]
 
@@ -318,7 +318,7 @@ def default_cache_tiles(workers: int, tile: int) -> int:
 
 
 def _round(
-    store: TileStore, todo: list[int], tiles: list[_Tile], cache: OrderedDict, cap: int, pool: ThreadPoolExecutor
+    store: TileStore, todo: list[int], tiles: list[_Tile], cache: OrderedDict, cap: int, pool: Executor
 ) -> tuple[dict[int, Edges], int]:
     """Run the tiles of ``todo`` on ``pool``: ``({tile: edges} of those that finished cells, cache misses)``.
 
@@ -353,9 +353,7 @@ def _round(
     return changed, misses
 
 
-def accumulate_tiled(
-    store: TileStore, pool: ThreadPoolExecutor, *, workers: int = 1, cache_tiles: int | None = None
-) -> int:
+def accumulate_tiled(store: TileStore, pool: Executor, *, workers: int = 1, cache_tiles: int | None = None) -> int:
     """MFD accumulation [cells] of ``store``'s ``"fdir"`` into ``"accumulation"``, tile by tile in rounds.
 
     Equal to :func:`gepcalc.routing.mfd.mfd_accumulation` on the whole grid bit for bit (cells

@@ -38,7 +38,7 @@ from gepcalc.tiles.prepare import tile_contacts, touching
 from gepcalc.tiles.store import TileStore
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Executor
 
 __all__ = ["fill_tiled"]
 
@@ -280,7 +280,7 @@ def _raise_tile(store: TileStore, t: int, offset: int, n_labels: int, level: Flo
     store.write("filled", t, zt)
 
 
-def fill_tiled(store: TileStore, pool: ThreadPoolExecutor) -> None:
+def fill_tiled(store: TileStore, pool: Executor) -> None:
     """Write ``"filled"`` [m] (float64) to ``store``: its ``"surface"`` with every pit filled, tile by tile.
 
     Equal bit for bit to ``priority_flood(surface, routable)`` on the whole grid, NaN outside

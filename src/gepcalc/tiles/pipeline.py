@@ -2,7 +2,8 @@
 
 Runs the passes of :mod:`gepcalc.tiles.prepare` (data mask, interior holes, the surface to
 flood), :mod:`gepcalc.tiles.fill`, :mod:`gepcalc.tiles.directions` and
-:mod:`gepcalc.tiles.accumulate` in a thread pool, then :func:`finish_tiles` (the local slope,
+:mod:`gepcalc.tiles.accumulate` in a thread pool (or on the workers of a dask.distributed
+cluster, through any :class:`concurrent.futures.Executor`), then :func:`finish_tiles` (the local slope,
 NaN outside the kept cells), each tile read from and written to the store: no grid of the
 whole DEM is held in memory. :func:`tiled_terrain` is the in-memory twin of
 :func:`gepcalc.routing.terrain` (small grids, tests). No kernels here.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -43,7 +44,7 @@ def default_workers() -> int:
 
 
 def finish_tiles(
-    store: TileStore, cell_size: float | tuple[float, float], values_in_holes: bool, pool: ThreadPoolExecutor
+    store: TileStore, cell_size: float | tuple[float, float], values_in_holes: bool, pool: Executor
 ) -> None:
     """Slope [%] of each tile of "filled" (3 × 3, with the tile's halo), and NaN outside the kept cells.
 
@@ -81,6 +82,7 @@ def route_tiled(
     products: tuple[str, ...] = PRODUCTS,
     workers: int | None = None,
     directory: str | None = None,
+    executor: Executor | None = None,
 ) -> TileStore:
     """Route a DEM tile by tile into a store of ``products`` (filled [m], slope [%], accumulation [cells]).
 
@@ -105,9 +107,18 @@ def route_tiled(
     products
         Which of :data:`PRODUCTS` the store keeps; the others are dropped.
     workers
-        Threads solving tiles at once (default: the CPUs this process may use).
+        Threads of this process solving tiles (default: the CPUs this process may use).
     directory
         Where the store's temporary directory goes (see :class:`TileStore`).
+    executor
+        Where the tiles of the data mask, the filling, the directions and the slope are solved
+        (default: the threads). The executor of a dask.distributed client
+        (``client.get_executor(pure=False)``) spreads them over the cluster's workers: the store
+        pickles as its directory, which must then be on a file system every worker sees at the
+        same path. The accumulation always runs on this process's threads: its rounds (hundreds on
+        a 2 × 2 grid of tiles of a fractal DEM) keep a cache of tile states in memory, and each
+        round trip to a cluster would cost more than its cores gain (measured at 2000²: 0.8 s on
+        two threads, 19.5 s as tasks on a two-worker ``LocalCluster``, states through the store).
 
     Returns
     -------
@@ -121,11 +132,14 @@ def route_tiled(
     store = TileStore(shape, tile, directory)
     workers = workers or default_workers()
     try:
-        with ThreadPoolExecutor(workers) as pool:
+        with ThreadPoolExecutor(workers) as threads:
+            pool = threads if executor is None else executor
             prepare_tiled(store, read_dem, nodata, pool)
             fill_tiled(store, pool)
             directions_tiled(store, pool)
-            accumulate_tiled(store, pool, workers=workers)
+            # the accumulation's rounds keep a cache of tile states in this process's memory: on its
+            # threads, wherever the other passes run (round trips to a cluster cost more than its cores gain)
+            accumulate_tiled(store, threads, workers=workers)
             store.drop("fdir")
             finish_tiles(store, cell_size, values_in_holes, pool)
         for name in (*_INTERMEDIATE, *PRODUCTS):

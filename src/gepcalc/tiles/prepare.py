@@ -30,7 +30,7 @@ from gepcalc.routing.masks import data_mask
 from gepcalc.tiles.store import Edges, TileStore
 
 if TYPE_CHECKING:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Executor
 
 __all__ = ["prepare_tiled", "tile_contacts", "touching"]
 
@@ -170,7 +170,7 @@ def prepare_tiled(
     store: TileStore,
     read_dem: Callable[[int, int, int, int], NDArray],
     nodata: float | None,
-    pool: ThreadPoolExecutor,
+    pool: Executor,
 ) -> None:
     """Write ``"surface"`` (float64 [m]), ``"data"`` and ``"routable"`` (uint8 0/1) of a DEM to ``store``.
 

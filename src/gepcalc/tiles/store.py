@@ -1,4 +1,4 @@
-"""Where the tiled routing keeps its grids: one file per product in a temporary directory, tile by tile.
+"""Where the tiled routing keeps its grids: files in a temporary directory, tile by tile.
 
 The tiled routing (:mod:`gepcalc.tiles`) must not hold any grid of the whole DEM in memory: at
 16000² cells a float64 grid is 2 GB. A :class:`TileStore` keeps each product (the DEM, the filled
@@ -7,14 +7,18 @@ tile (row-major, the tile's cells row-major inside it), read and written with ``
 ``os.pwritev`` into arrays of the caller's: no memory map, so what was read is the process's
 memory only while an array holds it (the operating system's page cache is not the process's).
 
-The four edges (first and last row and column) of every tile written are also kept in memory,
-per product (about 4 / ``tile`` of the grid, 0.4 % for tiles of 1024): a tile's one-cell halo
-is assembled from its neighbours' edges without reading them (:meth:`TileStore.read_halo`), as
-Barnes (2016, 2017) exchange only tile perimeters.
+Beside each product's cells, a second file holds the four edges (first and last row and column)
+of every tile written, one slot of ``4 × tile`` values per tile, and a third one byte per tile
+saying whether it was written: a tile's one-cell halo is assembled from its neighbours' edges
+without reading their cells (:meth:`TileStore.read_halo`), as Barnes (2016, 2017) exchange only
+tile perimeters. Everything is in the files (nothing per tile in memory), so a store pickles as
+its directory: a copy unpickled in another process, a worker of a dask.distributed cluster on
+the same file system, reads and writes the same tiles (the tiles of a pass spread over a
+cluster, :func:`gepcalc.tiles.route_tiled`). Only the store that made the directory removes it.
 
-Tiles are written by one thread each (different slots of a file: ``pwritev`` at an offset is safe
-from several threads); :meth:`TileStore.write_window` reads, changes and writes whole rows of the
-tiles it touches and must not run beside another writer of those tiles.
+Tiles are written by one thread or process each (different slots of a file: ``pwritev`` at an
+offset is safe from several writers); :meth:`TileStore.write_window` reads, changes and writes
+whole rows of the tiles it touches and must not run beside another writer of those tiles.
 """
 
 from __future__ import annotations
@@ -34,12 +38,16 @@ from gepcalc.tiles.layout import halo, windows
 __all__ = ["TMPDIR_ENV", "Edges", "TileStore"]
 
 #: environment variable naming the directory for the routing's temporary files (default: the
-#: system's, :func:`tempfile.gettempdir`); about 30 bytes a cell of the DEM at most while routing
+#: system's, :func:`tempfile.gettempdir`); about 30 bytes a cell of the DEM at most while routing.
+#: On a dask.distributed cluster, a folder every worker sees at the same path (shared file system)
 TMPDIR_ENV = "GEPCALC_TMPDIR"
+
+#: the files of one product: its cells, its tiles' edges, its tiles' "written" flags
+_SUFFIXES = (".bin", ".edges", ".written")
 
 
 class Edges(NamedTuple):
-    """The four edges of a tile's core (copies): first and last row, first and last column."""
+    """The four edges of a tile's core: first and last row, first and last column."""
 
     top: NDArray
     bottom: NDArray
@@ -48,22 +56,41 @@ class Edges(NamedTuple):
 
 
 class _File:
-    """One product's file: its descriptor, dtype and the edges of every tile written."""
+    """One product's open files (cells, edges, written flags) and its dtype."""
 
-    def __init__(self, path: str, dtype: np.dtype, size: int, n_tiles: int):
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.ftruncate(self.fd, size)
+    def __init__(self, base: str, dtype: np.dtype, n_tiles: int, tile: int):
         self.dtype = dtype
-        self.edges: list[Edges | None] = [None] * n_tiles
+        sizes = (n_tiles * tile * tile * dtype.itemsize, n_tiles * 4 * tile * dtype.itemsize, n_tiles)
+        self.fds: list[int] = []
+        try:
+            for suffix, size in zip(_SUFFIXES, sizes, strict=True):
+                # O_CREAT without O_TRUNC: another process may be creating the same product at once
+                fd = os.open(base + suffix, os.O_RDWR | os.O_CREAT, 0o600)
+                self.fds.append(fd)
+                if os.fstat(fd).st_size < size:
+                    os.ftruncate(fd, size)
+        except BaseException:
+            self.close()
+            raise
+        self.fd, self.efd, self.wfd = self.fds
+
+    def close(self) -> None:
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:  # pragma: no cover - already closed
+                pass
+        self.fds = []
+
+
+def _close(files: dict[str, _File]) -> None:
+    for f in files.values():
+        f.close()
+    files.clear()
 
 
 def _remove(directory: str, files: dict[str, _File]) -> None:
-    for f in files.values():
-        try:
-            os.close(f.fd)
-        except OSError:  # pragma: no cover - already closed
-            pass
-    files.clear()
+    _close(files)
     shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -79,26 +106,40 @@ class TileStore:
     directory
         Where the temporary directory goes (default: ``$GEPCALC_TMPDIR``, else the system's).
 
-    The directory and its files are removed by :meth:`close`, or when the store is collected.
-    Tiles are numbered row-major (:attr:`wins` holds their windows ``(r0, r1, c0, c1)``).
+    The directory and its files are removed by :meth:`close`, or when the store is collected
+    (after :meth:`detach`: by :meth:`remove` only). A copy made by pickling opens the same files
+    and never removes them. Tiles are numbered row-major (:attr:`wins` holds their windows
+    ``(r0, r1, c0, c1)``).
     """
 
     def __init__(self, shape: tuple[int, int], tile: int, directory: str | None = None):
         if tile < 1:
             raise ValueError(f"tile must be at least 1 cell, got {tile}")
+        where = directory or os.environ.get(TMPDIR_ENV) or None
+        try:
+            made = tempfile.mkdtemp(prefix="gepcalc-routing-", dir=where)
+        except OSError as exc:
+            raise _no_room(exc, where or tempfile.gettempdir(), shape) from None
+        self._setup(shape, tile, made, owner=True)
+
+    def _setup(self, shape, tile: int, directory: str, *, owner: bool) -> None:
         self.shape = (int(shape[0]), int(shape[1]))
         self.tile = int(tile)
         self.wins = windows(*self.shape, self.tile)
         self.tile_rows = -(-self.shape[0] // self.tile)
         self.tile_cols = -(-self.shape[1] // self.tile)
-        where = directory or os.environ.get(TMPDIR_ENV) or None
-        try:
-            self.directory = tempfile.mkdtemp(prefix="gepcalc-routing-", dir=where)
-        except OSError as exc:
-            raise self._no_room(exc, where or tempfile.gettempdir()) from None
+        self.directory = directory
         self._files: dict[str, _File] = {}
-        self._lock = threading.Lock()  # guards the creation of files only
-        self._finalizer = weakref.finalize(self, _remove, self.directory, self._files)
+        self._lock = threading.Lock()  # guards the opening of files only
+        self._finalizer = weakref.finalize(
+            self, _remove if owner else _close, *((directory,) if owner else ()), self._files
+        )
+
+    def __getstate__(self) -> dict:
+        return {"shape": self.shape, "tile": self.tile, "directory": self.directory}
+
+    def __setstate__(self, state: dict) -> None:
+        self._setup(state["shape"], state["tile"], state["directory"], owner=False)
 
     # ------------------------------------------------------------------ geometry
 
@@ -127,29 +168,60 @@ class TileStore:
 
     # ------------------------------------------------------------------ files
 
+    def _base(self, name: str, dtype: np.dtype) -> str:
+        return os.path.join(self.directory, f"{name}.{dtype.name}")
+
+    def _on_disk(self, name: str) -> np.dtype | None:
+        """The dtype of product ``name`` if its files exist (written here or by another process)."""
+        try:
+            listing = os.listdir(self.directory)
+        except FileNotFoundError:
+            return None
+        for entry in listing:
+            stem, dot, kind = entry.rpartition(".")
+            if dot and kind == "bin" and stem.rpartition(".")[0] == name:
+                return np.dtype(stem.rpartition(".")[2])
+        return None
+
+    def products(self) -> list[str]:
+        """The products in the store (written by this process or another), sorted."""
+        try:
+            listing = os.listdir(self.directory)
+        except FileNotFoundError:
+            return []
+        return sorted(e[: -len(".bin")].rpartition(".")[0] for e in listing if e.endswith(".bin"))
+
     def has(self, name: str) -> bool:
         """Whether product ``name`` has been written."""
-        return name in self._files
+        return name in self._files or self._on_disk(name) is not None
 
     def dtype(self, name: str) -> np.dtype:
         """The dtype of product ``name``."""
         return self._file(name).dtype
 
     def _file(self, name: str) -> _File:
-        try:
-            return self._files[name]
-        except KeyError:
-            raise KeyError(f"the tile store has no product {name!r} (it has {sorted(self._files)})") from None
+        f = self._files.get(name)
+        if f is not None:
+            return f
+        dtype = self._on_disk(name)
+        if dtype is None:
+            raise KeyError(f"the tile store has no product {name!r} (it has {self.products()})")
+        return self._create(name, dtype)
 
     def _create(self, name: str, dtype: DTypeLike) -> _File:
+        dt = np.dtype(dtype)
         with self._lock:
-            if name not in self._files:
-                dt = np.dtype(dtype)
-                size = self.n_tiles * self.tile * self.tile * dt.itemsize
-                self._files[name] = _File(os.path.join(self.directory, f"{name}.bin"), dt, size, self.n_tiles)
-            f = self._files[name]
-        if f.dtype != np.dtype(dtype):
-            raise TypeError(f"product {name!r} is {f.dtype}, not {np.dtype(dtype)}")
+            f = self._files.get(name)
+            if f is None:
+                found = self._on_disk(name)  # another process may have made it
+                kind = dt if found is None else found
+                try:
+                    f = _File(self._base(name, kind), kind, self.n_tiles, self.tile)
+                except OSError as exc:
+                    raise _no_room(exc, self.directory, self.shape) from None
+                self._files[name] = f
+        if f.dtype != dt:
+            raise TypeError(f"product {name!r} is {f.dtype}, not {dt}")
         return f
 
     def _offset(self, f: _File, t: int, row: int = 0) -> int:
@@ -160,30 +232,37 @@ class TileStore:
         """Rows ``a:b`` (local to the tile) of tile ``t``, as a fresh array."""
         _, _, c0, c1 = self.wins[t]
         out = np.empty((b - a, c1 - c0), dtype=f.dtype)
-        if out.size:
-            n = os.preadv(f.fd, [memoryview(out).cast("B")], self._offset(f, t, a))
-            if n != out.nbytes:  # pragma: no cover - a short read from a local file
-                raise OSError(f"short read of tile {t} in {self.directory}")
+        _pread(f.fd, out, self._offset(f, t, a), self.directory)
         return out
 
     def _write_rows(self, f: _File, t: int, a: int, rows: NDArray) -> None:
-        rows = np.ascontiguousarray(rows, dtype=f.dtype)
-        if rows.size:
-            try:
-                os.pwritev(f.fd, [memoryview(rows).cast("B")], self._offset(f, t, a))
-            except OSError as exc:
-                raise self._no_room(exc, self.directory) from None
+        self._pwrite(f.fd, np.ascontiguousarray(rows, dtype=f.dtype), self._offset(f, t, a))
 
-    def _no_room(self, exc: OSError, where: str) -> OSError:
-        """The error for a folder the routing cannot write its tiles to, with what it needs and how to move it."""
-        ny, nx = self.shape
-        need = 30 * ny * nx / 2**30
-        return OSError(
-            exc.errno,
-            f"the tiled flow routing cannot write its temporary tiles to {where} ({exc.strerror}); a DEM of "
-            f"{ny} × {nx} cells needs about {need:.1f} GiB there: free some space, or set {TMPDIR_ENV} to a "
-            "folder with room",
-        )
+    def _pwrite(self, fd: int, data: NDArray, offset: int) -> None:
+        if data.size:
+            try:
+                os.pwritev(fd, [memoryview(data).cast("B")], offset)
+            except OSError as exc:
+                raise _no_room(exc, self.directory, self.shape) from None
+
+    def _write_edges(self, f: _File, t: int, e: Edges) -> None:
+        """Tile ``t``'s edges into its slot of ``4 × tile`` values (top, bottom, left, right), and its flag."""
+        slot = np.zeros(4 * self.tile, dtype=f.dtype)
+        for k, line in enumerate(e):
+            slot[k * self.tile : k * self.tile + len(line)] = line
+        self._pwrite(f.efd, slot, t * 4 * self.tile * f.dtype.itemsize)
+        self._pwrite(f.wfd, np.ones(1, np.uint8), t)
+
+    def _written(self, f: _File, t: int) -> bool:
+        return os.pread(f.wfd, 1, t) == b"\x01"
+
+    def _read_edges(self, f: _File, t: int) -> Edges:
+        r0, r1, c0, c1 = self.wins[t]
+        slot = np.empty(4 * self.tile, dtype=f.dtype)
+        _pread(f.efd, slot, t * 4 * self.tile * f.dtype.itemsize, self.directory)
+        n = self.tile
+        w, h = c1 - c0, r1 - r0
+        return Edges(slot[:w], slot[n : n + w], slot[2 * n : 2 * n + h], slot[3 * n : 3 * n + h])
 
     # ------------------------------------------------------------------ tiles
 
@@ -194,7 +273,7 @@ class TileStore:
             raise ValueError(f"tile {t} of {name!r} is {(r1 - r0, c1 - c0)} cells, got an array of {core.shape}")
         f = self._create(name, core.dtype)
         self._write_rows(f, t, 0, core)
-        f.edges[t] = Edges(core[0].copy(), core[-1].copy(), core[:, 0].copy(), core[:, -1].copy())
+        self._write_edges(f, t, Edges(core[0], core[-1], core[:, 0], core[:, -1]))
 
     def read(self, name: str, t: int) -> NDArray:
         """Tile ``t``'s core of product ``name`` (a fresh array)."""
@@ -202,18 +281,14 @@ class TileStore:
         return self._read_rows(self._file(name), t, 0, r1 - r0)
 
     def edges(self, name: str, t: int) -> Edges:
-        """The edges of tile ``t`` of product ``name``, from memory."""
-        e = self._file(name).edges[t]
-        if e is None:
+        """The edges of tile ``t`` of product ``name`` (fresh arrays)."""
+        f = self._file(name)
+        if not self._written(f, t):
             raise KeyError(f"tile {t} of {name!r} has not been written")
-        return e
-
-    def set_edges(self, name: str, t: int, edges: Edges) -> None:
-        """Replace the in-memory edges of tile ``t`` (for a product whose edges change between writes)."""
-        self._file(name).edges[t] = edges
+        return self._read_edges(f, t)
 
     def read_halo(self, name: str, t: int, fill=0) -> tuple[NDArray, tuple[int, int, int, int]]:
-        """Tile ``t`` with its one-cell halo: the core from the file, the ring from the neighbours' edges.
+        """Tile ``t`` with its one-cell halo: the core from its slot, the ring from the neighbours' edges.
 
         Returns the array of the window :meth:`halo_of` and ``(t0, t1, s0, s1)``, where the core
         sits in it. Cells of the ring whose tile has not been written hold ``fill``.
@@ -225,10 +300,20 @@ class TileStore:
         t0, s0 = r0 - h0, c0 - g0
         out[t0 : t0 + r1 - r0, s0 : s0 + c1 - c0] = self.read(name, t)
         for u in self.neighbours(t):
-            e = f.edges[u]
-            if e is not None:
-                self._paste_edge(out, (h0, h1, g0, g1), self.wins[u], e)
+            if self._written(f, u):
+                self._paste_edge(out, (h0, h1, g0, g1), self.wins[u], self._read_edges(f, u))
         return out, (t0, t0 + r1 - r0, s0, s0 + c1 - c0)
+
+    def paste_ring(self, out: NDArray, t: int, around: dict[int, Edges | None]) -> None:
+        """Paste edges of tile ``t``'s neighbours, given by tile (None: none), into ``out``, shaped as :meth:`halo_of`.
+
+        For edges a pass keeps in memory between its rounds (published after a round, so that a
+        tile running beside its neighbours never reads edges they are writing).
+        """
+        win = self.halo_of(t)
+        for u, e in around.items():
+            if e is not None:
+                self._paste_edge(out, win, self.wins[u], e)
 
     @staticmethod
     def _paste_edge(out: NDArray, win, uwin, e: Edges) -> None:
@@ -303,37 +388,77 @@ class TileStore:
             else:
                 np.copyto(rows[:, c:d], values[sub], where=where[sub])
             self._write_rows(f, t, a, rows)
-            e = f.edges[t]
-            if e is not None:
+            if self._written(f, t):
+                e = self._read_edges(f, t)
                 e.left[a:b] = rows[:, 0]
                 e.right[a:b] = rows[:, -1]
                 if a == 0:
                     e.top[:] = rows[0]
                 if b == w1 - w0:
                     e.bottom[:] = rows[-1]
+                self._write_edges(f, t, e)
 
     # ------------------------------------------------------------------ lifetime
 
     def drop(self, name: str) -> None:
-        """Delete product ``name``'s file and edges (no-op if absent)."""
+        """Delete product ``name``'s files (no-op if absent)."""
         with self._lock:
             f = self._files.pop(name, None)
+            dtype = f.dtype if f is not None else self._on_disk(name)
         if f is not None:
-            os.close(f.fd)
-            os.unlink(os.path.join(self.directory, f"{name}.bin"))
+            f.close()
+        if dtype is not None:
+            for suffix in _SUFFIXES:
+                try:
+                    os.unlink(self._base(name, dtype) + suffix)
+                except FileNotFoundError:
+                    pass
 
     def close(self) -> None:
-        """Remove the directory and every file in it."""
+        """Close the files; the store that made the directory (not detached) also removes it."""
         self._finalizer()
+
+    def detach(self) -> None:
+        """Keep the directory when this store is closed or collected: :meth:`remove` removes it.
+
+        For a store whose copies outlive it (the result of a task on a dask.distributed cluster,
+        which the cluster may pickle and drop), so that its lifetime is the account's, not the object's.
+        """
+        self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _close, self._files)
+
+    def remove(self) -> None:
+        """Close the files and remove the directory, whoever made it."""
+        self._finalizer()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     @property
     def closed(self) -> bool:
-        """Whether the store's files are gone."""
+        """Whether this store's files are closed (and, for the one that made them, gone)."""
         return not self._finalizer.alive
 
     def nbytes(self) -> int:
-        """Bytes the store's files take on disk (their nominal sizes)."""
-        return sum(self.n_tiles * self.tile * self.tile * f.dtype.itemsize for f in self._files.values())
+        """Bytes the store's cell files take on disk (their nominal sizes)."""
+        return sum(self.n_tiles * self.tile * self.tile * self.dtype(n).itemsize for n in self.products())
 
     def __repr__(self) -> str:
-        return f"TileStore({self.shape}, tile={self.tile}, products={sorted(self._files)}, at {self.directory!r})"
+        return f"TileStore({self.shape}, tile={self.tile}, products={self.products()}, at {self.directory!r})"
+
+
+def _pread(fd: int, out: NDArray, offset: int, directory: str) -> None:
+    if out.size:
+        n = os.preadv(fd, [memoryview(out).cast("B")], offset)
+        if n != out.nbytes:  # pragma: no cover - a short read from a local file
+            raise OSError(f"short read at {offset} in {directory}")
+
+
+def _no_room(exc: OSError, where: str, shape: tuple[int, int]) -> OSError:
+    """The error for a folder the routing cannot write its tiles to, with what it needs and how to move it."""
+    ny, nx = shape
+    need = 30 * ny * nx / 2**30
+    return OSError(
+        exc.errno,
+        f"the tiled flow routing cannot write its temporary tiles to {where} ({exc.strerror}); a DEM of "
+        f"{ny} × {nx} cells needs about {need:.1f} GiB there: free some space, or set {TMPDIR_ENV} to a "
+        "folder with room",
+    )
