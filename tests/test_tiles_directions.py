@@ -19,7 +19,7 @@ from conftest import lake_floor as _lake_floor
 from conftest import synthetic_dem as _synthetic
 from gepcalc.routing import DCOL, DROW, mfd_directions
 from gepcalc.routing.fill import prepare_dem
-from gepcalc.tiles.directions import DEFAULT_MARGIN, directions_tiled, flood_flat
+from gepcalc.tiles.directions import DEFAULT_MARGIN, directions_tiled
 from gepcalc.tiles.store import TileStore
 
 TILES = (1, 2, 3, 5, 8, 13, 64)
@@ -81,25 +81,61 @@ def test_directions_snaking_flat(tile):
         assert np.array_equal(_tiled(filled, routable, tile, margin), fdir), margin
 
 
-def test_flood_flat_grows_its_window_until_it_holds_the_flat():
-    filled, routable, _ = _whole(_snake(), None)
-    snake = filled == 0.0
+def test_a_flat_winding_across_tiles_is_resolved_in_rounds(monkeypatch):
+    # the snake crosses tile edges many times: its distances need several rounds of tiles, and
+    # no task ever reads more than one tile with its halo (no window read, no whole grid)
+    from gepcalc.tiles import flats
+
+    filled, routable, fdir = _whole(_snake(), None)
+    calls = []
+    real = flats.resolve_open_flats
+    monkeypatch.setattr("gepcalc.tiles.directions.resolve_open_flats", lambda *a: calls.append(real(*a)) or calls[-1])
+
+    def no_window(*_a, **_k):
+        raise AssertionError("a window read by the flats' resolution")
+
     store = TileStore(filled.shape, 8)
     try:
         store.write_array("filled", filled)
         store.write_array("routable", routable.astype(np.uint8))
-        nx = filled.shape[1]
-        flat = flood_flat(store, 18 * nx + 20, 1)  # a cell in the middle of the snake
-        assert flat.grown >= 2  # the snake leaves the window and comes back several times
-        w0, w1, v0, v1 = flat.window
-        a0, a1, b0, b1 = flat.box
-        rows, cols = np.nonzero(snake)
-        assert (w0 + a0, w0 + a1, v0 + b0, v0 + b1) == (rows.min(), rows.max() + 1, cols.min(), cols.max() + 1)
-        got = np.zeros_like(snake)
-        got[w0:w1, v0:v1] = flat.mark == 1
-        assert np.array_equal(got, snake)
+        with ThreadPoolExecutor(2) as pool:
+            monkeypatch.setattr(TileStore, "read_window", no_window)
+            directions_tiled(store, pool, margin=1)
+        assert np.array_equal(store.read_array("fdir"), fdir)
+        assert not store.has(flats.FLAT_LABELS) and not store.has(flats.FLAT_DIST)
     finally:
         store.close()
+    assert calls[0] > 5  # rounds
+
+
+def test_a_flat_as_large_as_the_grid_costs_tiles_not_memory():
+    # a 1024² bowl whose filled floor is one flat over nearly the whole grid: the directions'
+    # peak (numpy and numba report to tracemalloc) stays under a quarter of a float64 grid, where
+    # solving the flat on its bounding box took about 35 bytes a cell of the grid
+    import tracemalloc
+
+    n = 1024
+    yy, xx = np.mgrid[0:n, 0:n]
+    z = np.hypot(yy - n / 2, xx - n / 2) * 0.01
+    z[8:-8, 8:-8] = 0.0
+    z[n // 2, :8] = 0.0  # the floor drains out at the west edge through a channel
+    filled, routable, fdir = _whole(z, None)
+    _tiled(filled[:40, :40].copy(), routable[:40, :40].copy(), 8, 2)  # compile and warm up
+    store = TileStore(filled.shape, 128)
+    try:
+        store.write_array("filled", filled)
+        store.write_array("routable", routable.astype(np.uint8))
+        with ThreadPoolExecutor(2) as pool:
+            tracemalloc.start()
+            try:
+                directions_tiled(store, pool)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        assert np.array_equal(store.read_array("fdir"), fdir)
+    finally:
+        store.close()
+    assert peak < n * n * 8 / 4, peak
 
 
 def test_directions_rejects_a_margin_under_one_cell():

@@ -15,11 +15,11 @@ import numpy as np
 
 from gepcalc.routing.neighbours import SQRT2, SQRT2_INV
 
-__all__ = ["mfd_accumulation", "mfd_directions"]
+__all__ = ["downslope_weights", "mfd_accumulation", "mfd_directions", "outside_weights", "pack_proportions"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _pack(weights, total):  # pragma: no cover - compiled
+def pack_proportions(weights, total):  # pragma: no cover - compiled
     """The 8 proportions ``weights / total`` rounded to sixteenths, packed 4 bits each (neighbour 0 lowest)."""
     packed = 0
     for k in range(8):
@@ -28,7 +28,7 @@ def _pack(weights, total):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _downslope_weights(z, ok, drow, dcol, r0, c0, h0, w):  # pragma: no cover - compiled
+def downslope_weights(z, ok, drow, dcol, r0, c0, h0, w):  # pragma: no cover - compiled
     """Set ``w[k]`` to the drop per distance [m/cell] from height ``h0`` at ``(r0, c0)`` to each lower valid neighbour.
 
     Other neighbours get 0. Returns the sum of the weights (0: no lower neighbour).
@@ -51,7 +51,7 @@ def _downslope_weights(z, ok, drow, dcol, r0, c0, h0, w):  # pragma: no cover - 
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _outside_weights(ok, drow, dcol, r0, c0, w):  # pragma: no cover - compiled
+def outside_weights(ok, drow, dcol, r0, c0, w):  # pragma: no cover - compiled
     """Set ``w[k]`` to 1 / distance for each neighbour off the raster or outside ``ok``, 0 for the others.
 
     Returns the sum of the weights (0: the cell touches neither nodata nor the edge).
@@ -111,9 +111,9 @@ def _flat_drains(z, ok, drow, dcol, h0, region, nreg, fdir, dist, queue, inq, w,
         idx = region[j]
         r1 = idx // nx
         c1 = idx % nx
-        total = _downslope_weights(z, ok, drow, dcol, r1, c1, h0, w)
+        total = downslope_weights(z, ok, drow, dcol, r1, c1, h0, w)
         if total > 0.0:
-            fdir[r1, c1] = _pack(w, total)
+            fdir[r1, c1] = pack_proportions(w, total)
             dist[r1, c1] = 0.0
             queue[qt] = idx
             inq[r1, c1] = 1
@@ -123,9 +123,9 @@ def _flat_drains(z, ok, drow, dcol, h0, region, nreg, fdir, dist, queue, inq, w,
             idx = region[j]
             r1 = idx // nx
             c1 = idx % nx
-            total = _outside_weights(ok, drow, dcol, r1, c1, wn)
+            total = outside_weights(ok, drow, dcol, r1, c1, wn)
             if total > 0.0:
-                fdir[r1, c1] = _pack(wn, total)
+                fdir[r1, c1] = pack_proportions(wn, total)
                 dist[r1, c1] = 0.0
                 queue[qt] = idx
                 inq[r1, c1] = 1
@@ -188,7 +188,7 @@ def _flat_directions(z, ok, drow, dcol, h0, region, nreg, dist, fdir, w):  # pra
                 w[k] = SQRT2_INV if k & 1 else 1.0
                 total += w[k]
         if total > 0.0:
-            fdir[r1, c1] = _pack(w, total)
+            fdir[r1, c1] = pack_proportions(w, total)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -210,9 +210,9 @@ def mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - comp
             if not ok[r0, c0] or fdir[r0, c0] != 0 or seen[r0, c0]:
                 continue
             h0 = z[r0, c0]
-            total = _downslope_weights(z, ok, drow, dcol, r0, c0, h0, w)
+            total = downslope_weights(z, ok, drow, dcol, r0, c0, h0, w)
             if total > 0.0:
-                fdir[r0, c0] = _pack(w, total)
+                fdir[r0, c0] = pack_proportions(w, total)
                 continue
             nreg = _collect_flat(z, ok, drow, dcol, r0, c0, seen, region)
             qt = _flat_drains(z, ok, drow, dcol, h0, region, nreg, fdir, dist, queue, inq, w, wn)

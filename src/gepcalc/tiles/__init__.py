@@ -2,7 +2,8 @@
 
 The whole-grid kernels of :mod:`gepcalc.routing` hold the DEM and all their work arrays at
 once (about 50 bytes a cell). Here the DEM is cut into square tiles, each tile is solved on
-its own (tiles run in parallel threads; the numba kernels release the GIL), a small graph of
+its own (tiles run in parallel threads, where the numba kernels release the GIL, or as tasks
+on the workers of a dask.distributed cluster sharing the store's folder), a small graph of
 what crosses the tile edges is solved globally, and a second local pass finishes each tile,
 after Barnes (2016, *Parallel priority-flood depression filling for trillion cell digital
 elevation models*, Computers & Geosciences 96: 56–68) and Barnes (2017, *Parallel
@@ -20,8 +21,10 @@ clusters*, Environmental Modelling & Software 92: 202–212).
    priority-flood bit for bit.
 2. **MFD directions** are local (3 × 3) except on flats. Each tile is solved with a margin of
    16 cells by the whole-grid kernel; a flat (8-connected cells of equal filled height) that reaches
-   the margin's border may continue beyond it, so its cells are solved again on the flat's bounding
-   box plus one cell, where the kernel sees the whole flat in the same order as on the whole grid.
+   the margin's border may continue beyond it, so it is resolved across the tiles
+   (:mod:`~gepcalc.tiles.flats`): its parts joined over tile edges, each cell's distance to the
+   flat's drains relaxed in rounds of tiles (the smallest path sum, the same float whatever the
+   order), then its cells' directions rewritten as the whole-grid kernel gives them.
 3. **Accumulation** ``A_i = 1 + Σ_j A_j q_ji / Σ_k q_jk`` (:func:`gepcalc.routing.terrain`) in
    rounds: a tile computes every cell whose upslope cells are known (its own, or its halo's
    from the neighbouring tiles' last round) and leaves the others pending; rounds repeat until
@@ -33,16 +36,15 @@ clusters*, Environmental Modelling & Software 92: 202–212).
 
 Memory: no grid of the whole DEM is held. Every per-cell product lives in a
 :class:`~gepcalc.tiles.store.TileStore` (one file per product, one slot per tile, read and
-written with ``pread``/``pwrite``); each thread holds one tile and its halo, and what crosses
-tile edges (the edges of each tile, the spill graph of the watershed labels, the cells of flats
-that reach a tile edge) is proportional to the tiles' perimeters. The exceptions are bounded by
-a feature of the terrain, not by the grid: a flat that crosses a tile edge is solved on its
-bounding box. The DEM is read window by window (``read_dem``).
+written with ``pread``/``pwrite``, the tiles' edges in files of their own); each thread holds one
+tile and its halo, and what crosses tile edges (the edges of each tile, the spill graph of the
+watershed labels, the labels of flats on tile perimeters) is proportional to the tiles'
+perimeters; a flat as large as the grid costs rounds, not memory. The DEM is read window by window (``read_dem``).
 
 The package: :mod:`~gepcalc.tiles.pipeline` (:func:`route_tiled` into a store,
 :func:`tiled_terrain` in memory, :data:`DEFAULT_TILE`), the passes
-:mod:`~gepcalc.tiles.prepare`, :mod:`~gepcalc.tiles.fill`, :mod:`~gepcalc.tiles.directions` and
-:mod:`~gepcalc.tiles.accumulate`, the store :mod:`~gepcalc.tiles.store`, and
+:mod:`~gepcalc.tiles.prepare`, :mod:`~gepcalc.tiles.fill`, :mod:`~gepcalc.tiles.directions` (with
+:mod:`~gepcalc.tiles.flats`) and :mod:`~gepcalc.tiles.accumulate`, the store :mod:`~gepcalc.tiles.store`, and
 :mod:`~gepcalc.tiles.layout` (tile windows and halos). This ``__init__`` only re-exports.
 """
 
