@@ -248,8 +248,12 @@ def _members(store: TileStore, t: int, flats: _Open, shape: tuple[int, int], cor
     return member, drains[labels]
 
 
-def _distances(store: TileStore, t: int, flats: _Open, around: dict[int, Edges | None], first: bool) -> Edges:
-    """One round of tile ``t``: its open flats' distances from its drains and its halo; returns its edges."""
+def _state(store: TileStore, t: int, flats: _Open, around: dict[int, Edges | None], first: bool):
+    """Tile ``t``'s window: heights, mask, core, open-flat cells, their drains flag, and distances.
+
+    The distances are the core's from the store (inf on the ``first`` round) and the ring's from
+    the neighbours' ``around`` edges.
+    """
     z, ok, core = _window(store, t)
     member, drains = _members(store, t, flats, z.shape, core)
     t0, t1, s0, s1 = core
@@ -257,7 +261,13 @@ def _distances(store: TileStore, t: int, flats: _Open, around: dict[int, Edges |
     if not first:
         dist[t0:t1, s0:s1] = store.read(FLAT_DIST, t)
     store.paste_ring(dist, t, around)
-    _relax(z, ok, member, drains, dist, first, *core)
+    return z, ok, core, member, drains, dist
+
+
+def _distances(store: TileStore, t: int, flats: _Open, around: dict[int, Edges | None], first: bool) -> Edges:
+    """One round of tile ``t``: its open flats' distances from its drains and its halo; returns its edges."""
+    z, ok, (t0, t1, s0, s1), member, drains, dist = _state(store, t, flats, around, first)
+    _relax(z, ok, member, drains, dist, first, t0, t1, s0, s1)
     mine = np.ascontiguousarray(dist[t0:t1, s0:s1])
     store.write(FLAT_DIST, t, mine)
     return Edges(mine[0].copy(), mine[-1].copy(), mine[:, 0].copy(), mine[:, -1].copy())
@@ -265,12 +275,7 @@ def _distances(store: TileStore, t: int, flats: _Open, around: dict[int, Edges |
 
 def _rewrite(store: TileStore, t: int, flats: _Open, around: dict[int, Edges | None]) -> None:
     """Step 3 on tile ``t``: its open flats' cells' directions rewritten in ``"fdir"``."""
-    z, ok, core = _window(store, t)
-    member, drains = _members(store, t, flats, z.shape, core)
-    t0, t1, s0, s1 = core
-    dist = np.full(z.shape, np.inf)
-    dist[t0:t1, s0:s1] = store.read(FLAT_DIST, t)
-    store.paste_ring(dist, t, around)
+    z, ok, core, member, drains, dist = _state(store, t, flats, around, first=False)
     fdir = store.read("fdir", t)
     _directions(z, ok, member, drains, dist, fdir, *core)
     store.write("fdir", t, fdir)
