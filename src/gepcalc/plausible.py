@@ -189,6 +189,7 @@ def check_raster(
 ) -> tuple[list[str], int]:
     """Check a raster (in ``unit``, nodata already NaN) against the range of ``name``, in one pass.
 
+    :func:`raster_check` then :meth:`RasterCheck.run`: the statistics computed at once and judged.
     ``sentinels``: the file declares no nodata, so a pixel equal to a usual fill value
     (−9999, −32768, −3.4e38) is refused with how to declare it.  ``inside``: a boolean
     raster of the pixels that are accounted (land cover with data, inside a region); the
@@ -203,51 +204,129 @@ def check_raster(
     Raises
     ------
     ImplausibleInputError
-        Pixels outside the hard range (their count, the smallest or largest value), a
-        sentinel fill value in a file without nodata, or an all-zero raster for a parameter
-        where zero everywhere means a failed export.
+        Too few pixels for the parameter, pixels outside the hard range (their count, the
+        smallest or largest value), a sentinel fill value in a file without nodata, or an
+        all-zero raster for a parameter where zero everywhere means a failed export.
+    """
+    return raster_check(name, da, unit, where, sentinels=sentinels, inside=inside).run()
+
+
+def raster_check(
+    name: str, da: xr.DataArray, unit: str, where: str, *, sentinels: bool, inside: xr.DataArray | None = None
+) -> RasterCheck:
+    """The check of :func:`check_raster`, not yet computed: what needs no pixel is checked at once.
+
+    The statistics (:attr:`RasterCheck.stats`, a few numbers per block) are lazy, so that the
+    account computes them in its one pass over the chunks, with the zonal sums (each raster is
+    then decoded once), and judges them after it (:meth:`RasterCheck.judge`).
+
+    Raises
+    ------
+    ImplausibleInputError
+        The raster has fewer rows or columns than the parameter needs (``Range.min_side``).
     """
     r = RANGES.get(name)
-    src = da.attrs.get("source", da.name)
+    src = str(da.attrs.get("source", da.name))
     if r is not None and min(da.shape) < r.min_side:
         raise ImplausibleInputError(
             f"{where}: raster {src} has {da.shape[0]} × {da.shape[1]} pixels; {name} needs at least "
             f"{r.min_side} × {r.min_side} (slopes and flow directions look at a pixel's neighbours)"
         )
-    got = _stats(da, r, inside, sentinels)
-    if got.get("sentinel", 0) > 0:
-        raise ImplausibleInputError(
-            f"{where}: raster {src} has {int(got['sentinel'])} pixels with a fill value "
-            f"({', '.join(f'{s:g}' for s in SENTINELS[:3])}) but declares no nodata; declare it "
-            "(e.g. `gdal_edit.py -a_nodata -9999 FILE`, or da.rio.write_nodata(-9999)) so those pixels are "
-            "read as missing"
-        )
-    holes = int(got.get("holes", 0))
-    if r is None or not got["valid"]:
-        return [], holes
-    lo, hi = got["min"], got["max"]
-    for side, count, v in (("below", got.get("below", 0), lo), ("above", got.get("above", 0), hi)):
-        if count:
+    return RasterCheck(name, unit, where, src, r, *_stats(da, r, inside, sentinels))
+
+
+@dataclass(frozen=True)
+class RasterCheck:
+    """A raster's check against the range of its parameter: lazy statistics per block, then a judgement.
+
+    Attributes
+    ----------
+    name, unit, where, source
+        The parameter, its unit, what the messages start with and the raster's source.
+    range : Range or None
+        The parameter's declared range (None: only fill values and holes are checked).
+    stats : dask.array.Array
+        Shape (row blocks, column blocks, ``len(_STATS)``): the statistics of each block of the
+        raster, one block per chunk (:func:`block_stats`).
+    offsets : tuple of numpy.ndarray
+        The first row and the first column [pixels] of each row and column of blocks.
+    """
+
+    name: str
+    unit: str
+    where: str
+    source: str
+    range: Range | None
+    stats: dask.array.Array
+    offsets: tuple[np.ndarray, np.ndarray]
+
+    def blocks(self, rows: slice, cols: slice) -> dask.array.Array:
+        """The statistics of the blocks that start inside the window (``rows``, ``cols``) [pixels].
+
+        Windows that tile the raster select each block exactly once, whatever their size.
+        """
+        pick = [_starting_in(o, s) for o, s in zip(self.offsets, (rows, cols), strict=True)]
+        return self.stats[pick[0], pick[1]]
+
+    def run(self) -> tuple[list[str], int]:
+        """Compute the statistics (their own pass over the raster) and judge them."""
+        return self.judge(summed_stats(self.stats.compute()))
+
+    def judge(self, got: dict[str, float]) -> tuple[list[str], int]:
+        """Judge the statistics summed over every block (:func:`summed_stats`): see :func:`check_raster`."""
+        r, where, src, unit = self.range, self.where, self.source, self.unit
+        if got.get("sentinel", 0) > 0:
             raise ImplausibleInputError(
-                f"{where}: raster {src} has {int(count)} of {int(got['valid'])} pixels {side} the possible range "
-                f"{r.text(unit)} ({r.why}); {'smallest' if side == 'below' else 'largest'} {v:g} {unit}"
-                f"{_percent_hint(r, v) if side == 'above' else ''}"
+                f"{where}: raster {src} has {int(got['sentinel'])} pixels with a fill value "
+                f"({', '.join(f'{s:g}' for s in SENTINELS[:3])}) but declares no nodata; declare it "
+                "(e.g. `gdal_edit.py -a_nodata -9999 FILE`, or da.rio.write_nodata(-9999)) so those pixels are "
+                "read as missing"
             )
-    if r.zero_is_missing and not got["nonzero"]:
-        raise ImplausibleInputError(
-            f"{where}: raster {src} is 0 {unit} everywhere; a whole region without any {name} over a year "
-            "is a failed export, not a climate: check the file (or its nodata and scale)"
-        )
-    notes = []
-    for key, bound in (("usual_below", r.usual_low), ("usual_above", r.usual_high)):
-        n = int(got.get(key, 0))
-        if n:
-            notes.append(
-                f"{where}: raster {src} has {n} of {int(got['valid'])} pixels "
-                f"{'below' if key == 'usual_below' else 'above'} the usual {bound:g} {unit} ({r.why}); "
-                f"values {lo:g}–{hi:g} {unit}: check the unit and the file"
+        holes = int(got.get("holes", 0))
+        if r is None or not got["valid"]:
+            return [], holes
+        lo, hi = got["min"], got["max"]
+        for side, count, v in (("below", got.get("below", 0), lo), ("above", got.get("above", 0), hi)):
+            if count:
+                raise ImplausibleInputError(
+                    f"{where}: raster {src} has {int(count)} of {int(got['valid'])} pixels {side} the possible "
+                    f"range {r.text(unit)} ({r.why}); {'smallest' if side == 'below' else 'largest'} {v:g} {unit}"
+                    f"{_percent_hint(r, v) if side == 'above' else ''}"
+                )
+        if r.zero_is_missing and not got["nonzero"]:
+            raise ImplausibleInputError(
+                f"{where}: raster {src} is 0 {unit} everywhere; a whole region without any {self.name} over a "
+                "year is a failed export, not a climate: check the file (or its nodata and scale)"
             )
-    return notes, holes
+        notes = []
+        for key, bound in (("usual_below", r.usual_low), ("usual_above", r.usual_high)):
+            n = int(got.get(key, 0))
+            if n:
+                notes.append(
+                    f"{where}: raster {src} has {n} of {int(got['valid'])} pixels "
+                    f"{'below' if key == 'usual_below' else 'above'} the usual {bound:g} {unit} ({r.why}); "
+                    f"values {lo:g}–{hi:g} {unit}: check the unit and the file"
+                )
+        return notes, holes
+
+
+def _starting_in(offsets: np.ndarray, window: slice) -> slice:
+    """The blocks whose first pixel (``offsets``, increasing) lies in ``window`` (a slice with step 1)."""
+    lo = 0 if window.start is None else window.start
+    hi = offsets[-1] + 1 if window.stop is None else window.stop
+    return slice(int(np.searchsorted(offsets, lo)), int(np.searchsorted(offsets, hi)))
+
+
+def summed_stats(per_block: np.ndarray | list[np.ndarray]) -> dict[str, float]:
+    """The statistics of a whole raster from those of its blocks (arrays ending in ``len(_STATS)``, any shape).
+
+    Counts are added; the minimum and maximum are the blocks' smallest and largest.
+    """
+    parts = per_block if isinstance(per_block, list) else [per_block]
+    per = np.concatenate([np.asarray(p, dtype="float64").reshape(-1, len(_STATS)) for p in parts])
+    out = dict(zip(_STATS, per.sum(axis=0), strict=True))
+    out["min"], out["max"] = float(per[:, 0].min(initial=np.inf)), float(per[:, 1].max(initial=-np.inf))
+    return {k: float(v) for k, v in out.items()}
 
 
 def ranges_markdown() -> str:
@@ -305,8 +384,11 @@ def _block_stats(block: np.ndarray, inside: np.ndarray | None, bounds: tuple, se
     return np.array([counts[k] for k in _STATS], dtype="float64").reshape(1, 1, -1)
 
 
-def _stats(da: xr.DataArray, r: Range | None, inside: xr.DataArray | None, sentinels: bool) -> dict[str, float]:
-    """One streaming pass (block by block, a few numbers kept per block) over ``da`` for :func:`check_raster`.
+def _stats(
+    da: xr.DataArray, r: Range | None, inside: xr.DataArray | None, sentinels: bool
+) -> tuple[dask.array.Array, tuple[np.ndarray, np.ndarray]]:
+    """The lazy statistics of :data:`_STATS` of every block of ``da`` (a streaming pass: a few numbers
+    per block), and the first row and column [pixels] of each row and column of blocks.
 
     Hand-written with ``map_blocks`` rather than ten xarray reductions computed together: those
     kept whole intermediate arrays alive (measured +650 MiB at 4000² pixels).
@@ -321,8 +403,5 @@ def _stats(da: xr.DataArray, r: Range | None, inside: xr.DataArray | None, senti
     nb = data.numblocks
     per = dask.array.map_blocks(
         one, *arrays, chunks=((1,) * nb[0], (1,) * nb[1], (len(_STATS),)), new_axis=2, dtype="float64"
-    ).compute()
-    per = per.reshape(-1, len(_STATS))
-    out = dict(zip(_STATS, per.sum(axis=0), strict=True))
-    out["min"], out["max"] = float(per[:, 0].min()), float(per[:, 1].max())
-    return {k: float(v) for k, v in out.items()}
+    )
+    return per, tuple(np.cumsum((0, *c[:-1])) for c in data.chunks[:2])

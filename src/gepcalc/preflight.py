@@ -24,6 +24,7 @@ from gepcalc.landscape import Landscape, build_landscape
 from gepcalc.pricing import FROM_PROFILE
 from gepcalc.profiles import Profile
 from gepcalc.resolve import resolve_param, resolve_regional
+from gepcalc.resolve.pending import PendingChecks, deferred_checks, judge_one
 from gepcalc.stages.land import mapping_of
 from gepcalc.stages.plan import Plan, load_tables, plan
 
@@ -197,42 +198,35 @@ def _landscape(
 
 
 def _check_parameters(rep: Report, raster_cls, item_ids, inputs, loaded, land, missing: str) -> None:
-    """Resolve every parameter of every raster service; gaps per ecosystem type and raster holes are notes."""
+    """Resolve every parameter of every raster service; gaps per ecosystem type and raster holes are notes.
+
+    The input rasters' range checks are computed together, in one ``dask.compute`` (one pass over
+    every raster), after all parameters are resolved; their problems and notes take the place
+    they would have had, had each raster been checked as it was resolved.
+    """
     first = len(rep.problems)
-    for cls in raster_cls:
-        sid, its = cls.spec.id, item_ids.get(cls.spec.id, ())
-        for which, params in (("physical", cls.spec.params), ("value", cls.spec.value_params)):
-            for p in params:
+    places: list[tuple[int, int]] = []  # where each check's problem or note goes
+    with deferred_checks() as pending:
+        for cls in raster_cls:
+            sid, its = cls.spec.id, item_ids.get(cls.spec.id, ())
+            for which, params in (("physical", cls.spec.params), ("value", cls.spec.value_params)):
+                for p in params:
+                    if p.needed_by and its and not set(p.needed_by) & set(its):
+                        continue
+                    pending.subject = f"{sid}.{p.name}"
+                    _check_param(rep, p, sid, which, its, inputs, loaded, land)
+                    places += [(len(rep.problems), len(rep.notes))] * (len(pending) - len(places))
+            for p in cls.spec.region_params:
                 if p.needed_by and its and not set(p.needed_by) & set(its):
                     continue
-                r = rep.check(
+                rep.check(
                     "parameters",
                     f"{sid}.{p.name}",
-                    lambda p=p, which=which, sid=sid, its=its: resolve_param(
-                        p, sid, inputs=inputs, tables=loaded, land=land, pixels=which == "physical", items=its
+                    lambda p=p, sid=sid, its=its: resolve_regional(
+                        p, sid, inputs=inputs, tables=loaded, land=land, items=its
                     ),
                 )
-                if r is not None and r.missing:
-                    rep.notes.append(
-                        f"{sid}.{p.name} has no value for ecosystem type(s) {list(r.missing)} present in the land "
-                        "cover: the account stops (or lists the service as not computed) if the service counts them"
-                    )
-                if r is not None:
-                    rep.notes += [
-                        f"{sid}.{p.name}: raster {o['value']} has no value on {o['holes']:,} accounted pixels"
-                        for o in r.origin
-                        if o.get("holes")
-                    ]
-        for p in cls.spec.region_params:
-            if p.needed_by and its and not set(p.needed_by) & set(its):
-                continue
-            rep.check(
-                "parameters",
-                f"{sid}.{p.name}",
-                lambda p=p, sid=sid, its=its: resolve_regional(
-                    p, sid, inputs=inputs, tables=loaded, land=land, items=its
-                ),
-            )
+    _judge_rasters(rep, pending, places)
     if missing == "list":  # the account lists these services as not computed instead of stopping
         keep = rep.problems[:first]
         for pr in rep.problems[first:]:
@@ -241,3 +235,37 @@ def _check_parameters(rep: Report, raster_cls, item_ids, inputs, loaded, land, m
             else:
                 keep.append(pr)
         rep.problems = keep
+
+
+def _check_param(rep: Report, p, sid: str, which: str, its, inputs, loaded, land) -> None:
+    """Resolve one parameter of a service: a problem where it fails, a note for types without a value."""
+    r = rep.check(
+        "parameters",
+        f"{sid}.{p.name}",
+        lambda: resolve_param(p, sid, inputs=inputs, tables=loaded, land=land, pixels=which == "physical", items=its),
+    )
+    if r is not None and r.missing:
+        rep.notes.append(
+            f"{sid}.{p.name} has no value for ecosystem type(s) {list(r.missing)} present in the land "
+            "cover: the account stops (or lists the service as not computed) if the service counts them"
+        )
+
+
+def _judge_rasters(rep: Report, pending: PendingChecks, places: list[tuple[int, int]]) -> None:
+    """Compute every pending raster check in one pass, judge each: a problem, or a note for its holes.
+
+    Each goes where the raster's parameter was resolved (``places``: the problems' and notes'
+    lengths then), so that the report reads as if each raster had been checked at once.
+    """
+    pending.compute()
+    for e, (at_problem, at_note) in reversed(list(zip(pending.entries, places, strict=True))):
+        try:
+            judge_one(e)
+        except GepcalcError as exc:
+            rep.problems.insert(at_problem, Problem("parameters", e.subject, type(exc).__name__, str(exc)))
+            continue
+        o = e.records[0]
+        if o.get("holes"):
+            rep.notes.insert(
+                at_note, f"{e.subject}: raster {o['value']} has no value on {o['holes']:,} accounted pixels"
+            )

@@ -14,6 +14,7 @@ The package holds:
 * :mod:`~gepcalc.resolve.from_table`: values read from a coefficient table and laid on the pixels;
 * :mod:`~gepcalc.resolve.carbon_basis`: the tC / tCO2 basis of carbon values;
 * :mod:`~gepcalc.resolve.provenance`: the records of every value used (``Account.sources``);
+* :mod:`~gepcalc.resolve.pending`: raster range checks put off to the account's pass over the chunks;
 * :mod:`~gepcalc.resolve.service_arguments`: :func:`arguments`, all arguments of a service function;
 * :mod:`~gepcalc.resolve.input_names`: :func:`check_input_names`, input names no service reads.
 """

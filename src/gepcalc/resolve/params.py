@@ -21,13 +21,15 @@ from gepcalc.errors import InputTypeError, MissingInputError, UnitError
 from gepcalc.inputs import PerType, Raster, Scalar, parse
 from gepcalc.io import raster_from_input
 from gepcalc.landscape import Landscape
-from gepcalc.plausible import check_raster, check_values
+from gepcalc.plausible import check_values, raster_check
 from gepcalc.resolve.carbon_basis import carbon_conversion
 from gepcalc.resolve.from_table import from_table, present_ecosystems, spread
+from gepcalc.resolve.pending import copy_record, defer_or_run
 from gepcalc.resolve.provenance import origin_record, range_warning
 from gepcalc.services.base import Param, Resolved, TableRef, describe_missing, on_pixels, per_ecosystem_values
 from gepcalc.tables import CoefficientTable
 from gepcalc.units import convert_array, magnitude_in, parse_unit, to_quantity
+from gepcalc.zonal import accounted
 
 
 def user_value(inputs: Mapping[str, Any], service_id: str, name: str) -> Any:
@@ -113,6 +115,12 @@ def _allow(p: Param, kind: str, where: str) -> None:
 
 
 def _raster(p: Param, given: Raster, land: Landscape, where: str) -> Resolved:
+    """A raster input on the grid, in ``p.unit``; its range check computed now, or in the account's pass.
+
+    Inside :func:`gepcalc.resolve.pending.deferred_checks` the check is only registered (what
+    needs no pixel is checked at once): its ``warning`` and ``holes`` complete the origin record
+    when it is judged, after the pass that reads the raster anyway.
+    """
     unit, src = given.unit, given.source
     if not unit:
         raise UnitError(
@@ -122,13 +130,12 @@ def _raster(p: Param, given: Raster, land: Landscape, where: str) -> Resolved:
     da = raster_from_input(src, name=p.name, like=land.landcover)
     declared = da.attrs.get("nodata") is not None
     da = convert_array(da, unit, p.unit, where=where)
-    inside = None if p.fills_nodata else (land.ecosystem > 0) & (land.region > 0)
-    warn, holes = check_raster(p.name, da, p.unit, where, sentinels=not declared and not p.fills_nodata, inside=inside)
-    origin = origin_record(p, "raster", str(da.attrs.get("source", "DataArray")), unit=unit, **range_warning(warn))
-    if holes:
-        origin["holes"] = holes
+    inside = None if p.fills_nodata else accounted(land)
+    check = raster_check(p.name, da, p.unit, where, sentinels=not declared and not p.fills_nodata, inside=inside)
+    origin = origin_record(p, "raster", str(da.attrs.get("source", "DataArray")), unit=unit)
     if "scaled" in da.attrs:
         origin["scaled"] = da.attrs["scaled"]
+    defer_or_run(check, origin)
     return Resolved(da, [origin])
 
 
@@ -183,7 +190,7 @@ def resolve_param(
             msg = exc.args[0] if exc.args else str(exc)
             raise MissingInputError(f"{where}, item {item!r}: {msg}") from None
         parts.append(xr.DataArray(r.value) if not isinstance(r.value, xr.DataArray) else r.value)
-        origins.extend({**o, "item": item} for o in r.origin)
+        origins.extend(copy_record(o, {**o, "item": item}) for o in r.origin)
         missing.extend(r.missing)
     stacked = xr.concat(xr.broadcast(*parts), dim=xr.Variable("item", list(items)), coords="minimal")
     stacked = stacked.assign_coords(item=list(items))

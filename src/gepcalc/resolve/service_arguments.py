@@ -7,11 +7,12 @@ rasters lacking a value; it is what the account, the context and the conformance
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from gepcalc.landscape import Landscape
 from gepcalc.resolve.params import resolve_param
+from gepcalc.resolve.pending import copy_record
 from gepcalc.resolve.regional import resolve_regional
 from gepcalc.tables import CoefficientTable
 
@@ -45,13 +46,25 @@ def arguments(
             r = resolve_param(p, sid, inputs=inputs, tables=tables, land=land, pixels=which == "physical", items=items)
         out[p.name] = r.value
         if origins is not None:
-            origins.extend({"service": sid, **o} for o in r.origin)
+            origins.extend(copy_record(o, {"service": sid, **o}) for o in r.origin)
         if gaps is not None:
             gaps.update({(sid, e): p.name for e in r.missing})
-            for o in r.origin:
-                if o.get("holes"):  # named by _refuse_nan if the service's sums come out missing
-                    gaps[(sid, ("raster", p.name))] = (
-                        f"input raster {p.name!r} ({o['value']}) has no value on {o['holes']:,} pixels where the "
-                        "land cover has data; fill or mask it"
-                    )
+            gaps.update(raster_gaps({"service": sid, **o} for o in r.origin))
     return out
+
+
+def raster_gaps(records: Iterable[dict]) -> dict:
+    """``{(service, ("raster", parameter)): message}`` for the input rasters of ``records`` that have holes.
+
+    What :func:`gepcalc.stages.missing.refuse_nan` names if the service's sums come out missing;
+    a raster whose check waits for the account's pass (:mod:`gepcalc.resolve.pending`) has its
+    ``holes`` once judged, so the account calls this again then.
+    """
+    return {
+        (o["service"], ("raster", o["parameter"])): (
+            f"input raster {o['parameter']!r} ({o['value']}) has no value on {o['holes']:,} pixels where the "
+            "land cover has data; fill or mask it"
+        )
+        for o in records
+        if o.get("holes")
+    }

@@ -17,13 +17,15 @@ first such problem stops the account.  Services given by lines are :mod:`gepcalc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import xarray as xr
 
 from gepcalc.areas import correct_areas
 from gepcalc.errors import MissingInputError, NodataError
 from gepcalc.landscape import Landscape
+from gepcalc.resolve.pending import PendingChecks, deferred_checks
+from gepcalc.resolve.service_arguments import raster_gaps
 from gepcalc.services.base import Service
 from gepcalc.stages.missing import (
     drop_missing,
@@ -45,17 +47,23 @@ class PixelQuantities:
     quantities : dict of str to xarray.DataArray
         Lazy per-pixel quantities in each service's unit (per item where it has several).
     sources : tuple of dict
-        The values their ``physical()`` used (rows of :attr:`gepcalc.Account.sources`).
+        The values their ``physical()`` used (rows of :attr:`gepcalc.Account.sources`); an input
+        raster's row gets its range ``warning`` and ``holes`` when its check is judged.
     gaps : dict
-        What a missing value would be blamed on (:attr:`gepcalc.stages.parameters.Arguments.gaps`).
+        What a missing value would be blamed on (:attr:`gepcalc.stages.parameters.Arguments.gaps`);
+        the input rasters' holes are added when their checks are judged (:func:`zonal_stage`).
     not_computed : tuple of dict
         Services left out for an input not given (``listing`` only).
+    checks : PendingChecks
+        The input rasters' range checks, not yet computed (:mod:`gepcalc.resolve.pending`):
+        :func:`zonal_stage` computes them in its pass and judges them.
     """
 
     quantities: dict[str, xr.DataArray]
     sources: tuple[dict, ...]
     gaps: dict
     not_computed: tuple[dict, ...]
+    checks: PendingChecks = field(default_factory=PendingChecks)
 
 
 def pixel_quantities(
@@ -65,26 +73,29 @@ def pixel_quantities(
 
     With ``listing`` the ``regional`` and ``value`` parameters are resolved too, so that a missing
     one is known before the raster pass.  A service computing all its items keeps the chosen ones.
+    The input rasters' range checks wait for the zonal pass (:attr:`PixelQuantities.checks`).
     """
     quantities, sources, gaps, rows = {}, [], {}, []
-    for cls in services:
-        sid = cls.spec.id
-        try:
-            physical = params.arguments(cls, "physical")
-            checked = [params.arguments(cls, which) for which in ("regional", "value")] if listing else []
-            q = on_grid(cls.physical(area=land.area, **physical.values), land)
-        except (MissingInputError, NodataError) as exc:
-            if not listing:
-                raise
-            rows.append(not_computed_row(cls, str(exc)))
-            continue
-        for got in (physical, *checked):
-            gaps.update(got.gaps)
-        sources.extend(physical.sources)
-        if "item" in q.dims:
-            q = q.sel(item=list(params.items[sid]))
-        quantities[sid] = q
-    return PixelQuantities(quantities, tuple(sources), gaps, tuple(rows))
+    with deferred_checks() as pending:
+        for cls in services:
+            sid = cls.spec.id
+            try:
+                physical = params.arguments(cls, "physical")
+                checked = [params.arguments(cls, which) for which in ("regional", "value")] if listing else []
+                q = on_grid(cls.physical(area=land.area, **physical.values), land)
+            except (MissingInputError, NodataError) as exc:
+                if not listing:
+                    _judge_alone(pending)  # an implausible raster resolved before is the first error, as it was
+                    raise
+                rows.append(not_computed_row(cls, str(exc)))
+                continue
+            for got in (physical, *checked):
+                gaps.update(got.gaps)
+            sources.extend(physical.sources)
+            if "item" in q.dims:
+                q = q.sel(item=list(params.items[sid]))
+            quantities[sid] = q
+    return PixelQuantities(quantities, tuple(sources), gaps, tuple(rows), pending)
 
 
 @dataclass(frozen=True)
@@ -125,12 +136,15 @@ def zonal_stage(
     """One zonal sum of every service and the cell area; missing values refused (or listed); areas corrected.
 
     ``corrections`` (:func:`gepcalc.areas.area_corrections`) scale the area and the extensive
-    quantities of a region × type to a known true area.
+    quantities of a region × type to a known true area.  The input rasters' range checks
+    (:attr:`PixelQuantities.checks`) are computed in the same pass, band by band, and judged
+    after it, before anything uses the sums: an implausible raster stops the account here, and
+    the holes the checks counted are added to ``pixels.gaps`` (what a missing sum is blamed on).
     """
     if land is None:
         return ZonalSums({}, None, dict(items), (), (), ())
     by_id = {c.spec.id: c for c in services}
-    sums = zonal_sums(pixels.quantities, land, progress)
+    sums = _checked_sums(pixels, land, progress)
     mine = {sid: sums[sid] for sid in pixels.quantities}
     if listing:
         mine, items, rows = drop_missing(mine, land, pixels.gaps, by_id, items)
@@ -141,6 +155,33 @@ def zonal_stage(
     sources, notes = [], []
     area = correct_areas(scaled, corrections, [by_id[s] for s in mine], sources, notes)
     return ZonalSums({s: scaled[s] for s in mine}, area, items, tuple(sources), tuple(notes), rows)
+
+
+def _checked_sums(pixels: PixelQuantities, land: Landscape, progress: bool) -> dict[str, xr.DataArray]:
+    """:func:`gepcalc.zonal.zonal_sums` with the input checks computed in its bands, then judged.
+
+    Should the pass fail (an input so wrong that a service's formula breaks on it), the checks are
+    computed on their own: an implausible input is then named by its check's message.
+    """
+    checks = pixels.checks
+    try:
+        sums = zonal_sums(pixels.quantities, land, progress, also=checks if len(checks) else None)
+    except Exception:
+        _judge_alone(checks)  # an ImplausibleInputError replaces the pass's error
+        raise
+    checks.judge()  # raises for an implausible input raster
+    pixels.gaps.update(raster_gaps(pixels.sources))
+    return sums
+
+
+def _judge_alone(checks: PendingChecks) -> None:
+    """Compute the checks on their own and judge them (raises for an implausible raster); nothing if
+    they cannot be computed either (the pass's own error, e.g. a corrupt file, is the one to show)."""
+    try:
+        checks.compute()
+    except Exception:
+        return
+    checks.judge()
 
 
 @dataclass(frozen=True)
