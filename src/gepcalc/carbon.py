@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from flox.xarray import xarray_reduce
 
 from gepcalc.io import Chunks, read_csv
-from gepcalc.landscape import Landscape, build_landscape, check_classes, map_codes
+from gepcalc.landscape import Landscape, build_landscape, check_classes
 from gepcalc.tables import CoefficientTable, load_table
 from gepcalc.units import T_PER_HA_M2
 
@@ -88,22 +87,19 @@ def carbon_stock(
         landcover, classes=None, regions=regions, region_field=region_field, region_name=region_name, chunks=chunks
     )
     table = _pools_table(pools)
-    check_classes(land.class_counts, table, raster=land.source, nodata=land.landcover.attrs.get("nodata"))
-    # the pools are summed per code first, so each pixel needs one look-up instead of four
+    nodata = land.landcover.attrs.get("nodata")
+    check_classes(land.class_counts, table, raster=land.source, nodata=nodata)
+    # the stock is Σ_code area(region, code) × density(code): the landscape's class areas, no pass per pixel
     per_code = stock_density(*(table.values_in(p, "t / ha") for p in POOLS))
-    keys = np.asarray(per_code.index, dtype="int64")
-    order = np.argsort(keys)
-    density = map_codes(land.landcover, keys[order], per_code.to_numpy(dtype="float64")[order], fill=np.nan)
-    stock = (density * land.area * T_PER_HA_M2).where(land.ecosystem > 0, 0.0).rename("stock")
-    out = xarray_reduce(
-        stock,
-        land.region.rename("region"),
-        func="sum",
-        skipna=False,
-        expected_groups=np.arange(1, len(land.region_names) + 1),
-    ).compute()
-    # pool values are validated numbers and nodata pixels are 0, so a NaN here only marks an empty region
-    out = out.fillna(0.0)
+    density = dict(zip((int(k) for k in per_code.index), per_code.to_numpy(dtype="float64"), strict=True))
+    area = land.class_area
+    codes = area.index.get_level_values("code")
+    valid = np.ones(len(area), dtype=bool) if nodata is None else np.asarray(codes != nodata)
+    area = area[valid]
+    stock = area.to_numpy() * T_PER_HA_M2 * np.array([density[int(c)] for c in codes[valid]], dtype="float64")
+    out = pd.Series(stock, index=area.index).groupby(level="region").sum()
+    # empty regions, and regions of nodata pixels only, hold no stock
+    out = out.reindex(np.arange(1, len(land.region_names) + 1), fill_value=0.0)
     s = pd.Series(out.values, index=pd.Index(land.region_names, name="region"), name="carbon_stock")
     s.attrs["units"] = "t"
     return s

@@ -94,14 +94,10 @@ def _budyko(precipitation, reference_et, crop_coefficient, root_depth, restricti
     args = (precipitation, reference_et, crop_coefficient, root_depth, restricting_depth, pawc, vegetated, seasonality)
     units = ("mm/yr", "mm/yr", "", "mm", "mm", "", "", "")
     mags = [strip(a, u) if u else strip(a, "dimensionless") for a, u in zip(args, units, strict=True)]
+    # NaN where the vegetated flag is missing (not a silent 'bare'): budyko_water_yield does that
     if any(isinstance(m, xr.DataArray) for m in mags):
-        return xr.apply_ufunc(_water_yield, *mags, dask="parallelized", output_dtypes=["float64"])
-    return attach(_water_yield(*mags), "mm / yr", precipitation)
-
-
-def _water_yield(*args):
-    """hydrology.budyko_water_yield, with NaN where the vegetated flag is missing (not a silent 'bare')."""
-    return np.where(np.isnan(args[6]), np.nan, hydrology.budyko_water_yield(*args))
+        return xr.apply_ufunc(hydrology.budyko_water_yield, *mags, dask="parallelized", output_dtypes=["float64"])
+    return attach(hydrology.budyko_water_yield(*mags), "mm / yr", precipitation)
 
 
 class WaterConservationBudyko(WaterConservation):
