@@ -35,6 +35,7 @@ def _inputs(tmp: Path) -> tuple[Path, dict]:
     z = (N - yy) * 3.0 + 5.0 * np.sin(xx / 5.0) + rng.random((N, N))
     z[20:24, 14:19] -= 20.0  # a pit across the chunk border at column 16
     z[30, 10] = -9999.0  # an interior nodata hole
+    z[38:44, 3:45] -= 60.0  # a long pit: filled, a flat across three tiles of 16 and beyond their margins
     dem = write_raster(tmp / "dem.tif", z.astype("float32"), nodata=-9999.0)
     inputs = {
         "dem": {"raster": str(dem), "unit": "m"},
@@ -146,10 +147,14 @@ def test_local_cluster_spreads_the_tiles_over_its_workers(case, tmp_path, monkey
     assert np.array_equal(got, expected, equal_nan=True)
     routing = [t for t in ts.data if "routing-" in str(t["key"])]
     assert len(routing) == 1  # one routing task, which handed its tiles to the cluster
-    tile_tasks = [t for t in ts.data if str(t["key"]).startswith(("lambda-", "slope_of-", "mask-"))]
-    # a task per tile in each of the 7 passes over the tiles outside the accumulation (its rounds
-    # run on the routing task's threads)
-    assert len(tile_tasks) == 9 * 7
+    per_tile = ("slope_of", "mask", "_finish_tile", "_raise_tile", "_scan", "lambda", "_distances", "_rewrite")
+    tile_tasks = [t for t in ts.data if str(t["key"]).split("-")[0] in per_tile]
+    count = {name: sum(str(t["key"]).split("-")[0] == name for t in tile_tasks) for name in per_tile}
+    # a task per tile in each pass outside the accumulation (its rounds run on the routing task's
+    # threads): three of them lambdas (scan, flood, directions); and the long pit's flat, which
+    # leaves the tiles' margins, resolved across the tiles on the cluster too
+    assert [count[name] for name in per_tile[:6]] == [9, 9, 9, 9, 9, 27], count
+    assert count["_distances"] >= 3 and count["_rewrite"] >= 3, count
     assert len({t["worker"] for t in tile_tasks}) == 2  # on both workers
     assert not list(tmp_path.glob("gepcalc-*"))  # the tiles' folder is removed after the account
 

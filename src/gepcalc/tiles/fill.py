@@ -264,16 +264,21 @@ def _spill_levels(store: TileStore, spills: list[_Spills | None], offsets: NDArr
     return _minimax_levels(n, ea, eb, ez, np.argsort(ez, kind="stable"))
 
 
-def _raise_tile(store: TileStore, t: int, offset: int, n_labels: int, level: FloatArray) -> None:
-    """Second pass on tile ``t``: ``F = max(F_tile, E[label])``, NaN outside the routable cells.
-
-    The tile's ``n_labels`` levels are looked up in a table of its own (label -1, outside, reads
-    its last entry, ``-inf``), so the tile's work arrays are its filled heights and one more.
-    """
+def _levels_of(level: FloatArray, offset: int, n_labels: int) -> FloatArray:
+    """Tile's table of spill levels by its own labels: the ocean, its labels, and -inf for -1 (outside)."""
     table = np.empty(n_labels + 1)
     table[0] = level[0]  # the ocean
     table[1:n_labels] = level[offset + 1 : offset + n_labels]
     table[n_labels] = -np.inf
+    return table
+
+
+def _raise_tile(store: TileStore, t: int, table: FloatArray) -> None:
+    """Second pass on tile ``t``: ``F = max(F_tile, E[label])``, NaN outside the routable cells.
+
+    ``table`` holds the tile's levels by its own labels (:func:`_levels_of`; label -1, outside,
+    reads its last entry), so the tile's work arrays are its filled heights and one more.
+    """
     zt = store.read("filled", t)
     np.maximum(zt, table[store.read(LABELS, t)], out=zt)
     zt[~store.read("routable", t).view(bool)] = np.nan
@@ -299,6 +304,9 @@ def fill_tiled(store: TileStore, pool: Executor) -> None:
     offsets = np.cumsum([0] + [s.n_labels - 1 for s in spills]).astype(np.int64)  # label 0: the ocean
     level = _spill_levels(store, spills, offsets)
     counts = np.diff(offsets) + 1
-    list(pool.map(lambda t: _raise_tile(store, t, int(offsets[t]), int(counts[t]), level), range(store.n_tiles)))
+    # each task gets its tile's levels only (on a cluster a task's arguments travel to its worker)
+    tables = [_levels_of(level, int(offsets[t]), int(counts[t])) for t in range(store.n_tiles)]
+    del level
+    list(pool.map(_raise_tile, [store] * store.n_tiles, range(store.n_tiles), tables))
     store.drop(LABELS)
     store.drop("surface")

@@ -337,8 +337,10 @@ def resolve_open_flats(store: TileStore, seeds: NDArray[np.int64], pool: Executo
     per_tile = [seeds[tile_of == t] for t in range(store.n_tiles)]
     try:
         with_seeds = [t for t in range(store.n_tiles) if len(per_tile[t])]
-        heights = np.unique(np.concatenate(list(pool.map(lambda t: _heights(store, t, per_tile[t]), with_seeds))))
-        scans = list(pool.map(lambda t: _scan(store, t, per_tile[t], heights), range(store.n_tiles)))
+        found = pool.map(_heights, [store] * len(with_seeds), with_seeds, [per_tile[t] for t in with_seeds])
+        heights = np.unique(np.concatenate(list(found)))
+        n = store.n_tiles  # tasks get their own tile's arguments only (they travel to a cluster's worker)
+        scans = list(pool.map(_scan, [store] * n, range(n), per_tile, [heights] * n))
         flats = _open_flats(store, scans)
         del scans
         todo = {t for t in range(store.n_tiles) if len(flats[t].labels)}
@@ -350,17 +352,9 @@ def resolve_open_flats(store: TileStore, seeds: NDArray[np.int64], pool: Executo
         waiting, rounds = sorted(todo), 0
         while waiting:
             rounds += 1
-            n = len(waiting)
-            edges = list(
-                pool.map(
-                    _distances,
-                    [store] * n,
-                    waiting,
-                    [flats[t] for t in waiting],
-                    map(around, waiting),
-                    [rounds == 1] * n,
-                )
-            )
+            k = len(waiting)
+            args = ([store] * k, waiting, [flats[t] for t in waiting], [around(t) for t in waiting], [rounds == 1] * k)
+            edges = list(pool.map(_distances, *args))
             woken = set()
             for t, e in zip(waiting, edges, strict=True):
                 old = published.get(t)
@@ -368,7 +362,8 @@ def resolve_open_flats(store: TileStore, seeds: NDArray[np.int64], pool: Executo
                     published[t] = e
                     woken.update(store.neighbours(t))
             waiting = sorted(woken & todo)
-        list(pool.map(lambda t: _rewrite(store, t, flats[t], around(t)), sorted(todo)))
+        last = sorted(todo)
+        list(pool.map(_rewrite, [store] * len(last), last, [flats[t] for t in last], [around(t) for t in last]))
     finally:
         store.drop(FLAT_LABELS)
         store.drop(FLAT_DIST)

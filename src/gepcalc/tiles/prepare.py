@@ -208,9 +208,5 @@ def prepare_tiled(
         raise ValueError("dem has no valid cell")
     hole_z = np.float64(zmin) - 1.0
     outside = _outside_labels(store, scans)
-    list(
-        pool.map(
-            lambda t: _finish_tile(store, nodata, t, scans[t], outside[t], hole_z),
-            range(store.n_tiles),
-        )
-    )
+    n = store.n_tiles  # each task gets its own tile's scan and labels (they travel to a cluster's worker)
+    list(pool.map(_finish_tile, [store] * n, [nodata] * n, range(n), scans, outside, [hole_z] * n))
