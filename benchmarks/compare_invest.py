@@ -623,6 +623,11 @@ def _gepcalc_child(model: str, manifest: str, out_json: str) -> int:
     import gepcalc.account
     import gepcalc.tables
 
+    try:  # dask's first compute imports distributed, to look for an active client (0.18 s): an import too
+        import distributed  # noqa: F401
+    except ImportError:  # pragma: no cover - distributed is optional
+        pass
+
     t1 = time.perf_counter()
     try:
         totals = GEPCALC[model](inputs)
