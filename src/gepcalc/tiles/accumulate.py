@@ -226,7 +226,7 @@ def _evict(store: TileStore, t: int, info: _Tile, st: _State) -> None:
 def _fill_ring(store: TileStore, t: int, tiles: list[_Tile], acc: FloatArray, core: tuple[int, int, int, int]) -> None:
     """Set ``acc``'s halo ring to the neighbours' published edge accumulation (NaN where none): O(ring)."""
     t0, t1, s0, s1 = core
-    ny, nx = acc.shape
+    ny, nx = acc.shape  # the ring: NaN (not known) first, then the neighbours' published edges
     if t0 > 0:
         acc[0] = np.nan
     if t1 < ny:
@@ -235,22 +235,7 @@ def _fill_ring(store: TileStore, t: int, tiles: list[_Tile], acc: FloatArray, co
         acc[:, 0] = np.nan
     if s1 < nx:
         acc[:, -1] = np.nan
-    i, j = divmod(t, store.tile_cols)
-    for u in store.neighbours(t):
-        e = tiles[u].published
-        if e is None:
-            continue
-        di, dj = divmod(u, store.tile_cols)
-        di, dj = di - i, dj - j
-        r = 0 if di < 0 else ny - 1
-        c = 0 if dj < 0 else nx - 1
-        if di == 0:  # beside: its facing column
-            acc[t0:t1, c] = e.right if dj < 0 else e.left
-        elif dj == 0:  # above or below: its facing row
-            acc[r, s0:s1] = e.bottom if di < 0 else e.top
-        else:  # diagonal: its facing corner
-            line = e.bottom if di < 0 else e.top
-            acc[r, c] = line[-1] if dj < 0 else line[0]
+    store.paste_ring(acc, t, {u: tiles[u].published for u in store.neighbours(t)})
 
 
 def _run(store: TileStore, t: int, tiles: list[_Tile], st: _State | None) -> tuple[_State | None, int, Edges | None]:
