@@ -15,7 +15,15 @@ import numpy as np
 
 from gepcalc.routing.neighbours import SQRT2, SQRT2_INV
 
-__all__ = ["downslope_weights", "mfd_accumulation", "mfd_directions", "outside_weights", "pack_proportions"]
+__all__ = [
+    "downslope_weights",
+    "flat_distances",
+    "mfd_accumulation",
+    "mfd_directions",
+    "nearer_weights",
+    "outside_weights",
+    "pack_proportions",
+]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -134,11 +142,14 @@ def _flat_drains(z, ok, drow, dcol, h0, region, nreg, fdir, dist, queue, inq, w,
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _flat_distances(z, ok, drow, dcol, h0, qt, dist, queue, inq):  # pragma: no cover - compiled
-    """Distance [cells] of every cell of a flat to its nearest drain (1 per step, √2 diagonally).
+def flat_distances(z, ok, drow, dcol, qt, dist, queue, inq):  # pragma: no cover - compiled
+    """Distance [cells] of the cells of flats to their nearest drain (1 per step, √2 diagonally).
 
-    ``queue`` holds the ``qt`` drains and is used as a circular FIFO of ``z.size`` entries
-    (label-correcting: a cell is queued again when its distance improves).
+    ``queue`` holds the ``qt`` sources (their ``dist`` set, ``inq`` 1) and is used as a circular
+    FIFO of ``z.size`` entries (label-correcting: a cell is queued again when its distance
+    improves). A step goes from a cell to its 8-neighbours in ``ok`` of the same height. The
+    result is the smallest path sum from a source, whatever the order (adding a step is monotone),
+    which the tiled flats (:mod:`gepcalc.tiles.flats`) rely on.
     """
     ny, nx = z.shape
     n = ny * nx
@@ -152,6 +163,7 @@ def _flat_distances(z, ok, drow, dcol, h0, qt, dist, queue, inq):  # pragma: no 
         c1 = idx % nx
         inq[r1, c1] = 0
         d0 = dist[r1, c1]
+        h0 = z[r1, c1]
         for k in range(8):
             r = r1 + drow[k]
             c = c1 + dcol[k]
@@ -167,26 +179,38 @@ def _flat_distances(z, ok, drow, dcol, h0, qt, dist, queue, inq):  # pragma: no 
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _flat_directions(z, ok, drow, dcol, h0, region, nreg, dist, fdir, w):  # pragma: no cover - compiled
-    """Point each non-drain cell of a flat to its equal-height neighbours nearer a drain (1 / distance each)."""
+def nearer_weights(z, ok, drow, dcol, r1, c1, dist, w):  # pragma: no cover - compiled
+    """Set ``w[k]`` to 1 / distance for each neighbour of the same height nearer a drain, 0 for the others.
+
+    Returns the sum of the weights (0: no such neighbour).
+    """
     ny, nx = z.shape
+    d0 = dist[r1, c1]
+    h0 = z[r1, c1]
+    total = 0.0
+    for k in range(8):
+        w[k] = 0.0
+        r = r1 + drow[k]
+        c = c1 + dcol[k]
+        if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c] or z[r, c] != h0:
+            continue
+        if dist[r, c] < d0:
+            w[k] = SQRT2_INV if k & 1 else 1.0
+            total += w[k]
+    return total
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _flat_directions(z, ok, drow, dcol, region, nreg, dist, fdir, w):  # pragma: no cover - compiled
+    """Point each non-drain cell of a flat to its equal-height neighbours nearer a drain (1 / distance each)."""
+    nx = z.shape[1]
     for j in range(nreg):
         idx = region[j]
         r1 = idx // nx
         c1 = idx % nx
-        d0 = dist[r1, c1]
-        if d0 == 0.0:
+        if dist[r1, c1] == 0.0:
             continue
-        total = 0.0
-        for k in range(8):
-            w[k] = 0.0
-            r = r1 + drow[k]
-            c = c1 + dcol[k]
-            if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c] or z[r, c] != h0:
-                continue
-            if dist[r, c] < d0:
-                w[k] = SQRT2_INV if k & 1 else 1.0
-                total += w[k]
+        total = nearer_weights(z, ok, drow, dcol, r1, c1, dist, w)
         if total > 0.0:
             fdir[r1, c1] = pack_proportions(w, total)
 
@@ -216,8 +240,8 @@ def mfd_directions(z, ok, drow, dcol, region, queue):  # pragma: no cover - comp
                 continue
             nreg = _collect_flat(z, ok, drow, dcol, r0, c0, seen, region)
             qt = _flat_drains(z, ok, drow, dcol, h0, region, nreg, fdir, dist, queue, inq, w, wn)
-            _flat_distances(z, ok, drow, dcol, h0, qt, dist, queue, inq)
-            _flat_directions(z, ok, drow, dcol, h0, region, nreg, dist, fdir, w)
+            flat_distances(z, ok, drow, dcol, qt, dist, queue, inq)
+            _flat_directions(z, ok, drow, dcol, region, nreg, dist, fdir, w)
     return fdir
 
 

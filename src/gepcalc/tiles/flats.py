@@ -41,8 +41,7 @@ from scipy.sparse import csgraph
 
 from gepcalc.routing import DCOL, DROW
 from gepcalc.routing.buffers import append
-from gepcalc.routing.mfd import downslope_weights, outside_weights, pack_proportions
-from gepcalc.routing.neighbours import SQRT2, SQRT2_INV
+from gepcalc.routing.mfd import downslope_weights, flat_distances, nearer_weights, outside_weights, pack_proportions
 from gepcalc.tiles.prepare import tile_contacts, touching
 from gepcalc.tiles.store import Edges, TileStore
 
@@ -150,35 +149,12 @@ def _relax(z, ok, member, drains, dist, first, t0, t1, s0, s1):  # pragma: no co
             queue[size] = r * nx + c
             inq[r, c] = 1
             size += 1
-    n = ny * nx
-    head = 0
-    while size > 0:
-        idx = queue[head]
-        head = (head + 1) % n
-        size -= 1
-        r1 = idx // nx
-        c1 = idx % nx
-        inq[r1, c1] = 0
-        d0 = dist[r1, c1]
-        h0 = z[r1, c1]
-        for k in range(8):
-            r = r1 + DROW[k]
-            c = c1 + DCOL[k]
-            if r < 0 or r >= ny or c < 0 or c >= nx or not member[r, c] or z[r, c] != h0:
-                continue
-            d1 = d0 + (SQRT2 if k & 1 else 1.0)
-            if dist[r, c] > d1:
-                dist[r, c] = d1
-                if not inq[r, c]:
-                    inq[r, c] = 1
-                    queue[(head + size) % n] = r * nx + c
-                    size += 1
+    flat_distances(z, member, DROW, DCOL, size, dist, queue, inq)
 
 
 @numba.njit(cache=True, nogil=True)
 def _directions(z, ok, member, drains, dist, fdir, t0, t1, s0, s1):  # pragma: no cover - compiled
     """Each member core cell's MFD direction into ``fdir`` (the core), as the whole-grid kernel's flats."""
-    ny, nx = z.shape
     w = np.zeros(8)
     for r1 in range(t0, t1):
         for c1 in range(s0, s1):
@@ -188,18 +164,7 @@ def _directions(z, ok, member, drains, dist, fdir, t0, t1, s0, s1):  # pragma: n
             if total > 0.0:
                 fdir[r1 - t0, c1 - s0] = pack_proportions(w, total)
                 continue
-            d0 = dist[r1, c1]
-            h0 = z[r1, c1]
-            total = 0.0
-            for k in range(8):
-                w[k] = 0.0
-                r = r1 + DROW[k]
-                c = c1 + DCOL[k]
-                if r < 0 or r >= ny or c < 0 or c >= nx or not ok[r, c] or z[r, c] != h0:
-                    continue
-                if dist[r, c] < d0:
-                    w[k] = SQRT2_INV if k & 1 else 1.0
-                    total += w[k]
+            total = nearer_weights(z, ok, DROW, DCOL, r1, c1, dist, w)
             fdir[r1 - t0, c1 - s0] = pack_proportions(w, total) if total > 0.0 else 0
 
 
