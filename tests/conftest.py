@@ -112,6 +112,17 @@ SMALL_OVERRIDES = {
 }
 
 
+def small_account(lc, **kw):
+    """The small hand-computed account of ``lc`` (one region, "county"); keywords override its inputs."""
+    import gepcalc as gep
+
+    kw.setdefault("inputs", SMALL_INPUTS)
+    kw.setdefault("services", SMALL_SERVICES)
+    kw.setdefault("overrides", SMALL_OVERRIDES)
+    kw.setdefault("region_name", "county")
+    return gep.account(lc, **kw)
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 

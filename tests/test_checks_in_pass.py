@@ -14,7 +14,7 @@ import pytest
 import rasterio.io
 
 import gepcalc as gep
-from conftest import SMALL_CODES, SMALL_INPUTS, SMALL_OVERRIDES, SMALL_SERVICES, write_raster
+from conftest import SMALL_CODES, SMALL_INPUTS, SMALL_OVERRIDES, SMALL_SERVICES, small_account, write_raster
 from gepcalc.errors import ImplausibleInputError, MissingInputError, NodataError
 from gepcalc.plausible import check_raster, raster_check, summed_stats
 from gepcalc.resolve.pending import deferred_checks
@@ -24,12 +24,7 @@ CODES = np.tile(SMALL_CODES, (11, 12))[:32]
 TILES = {"tiled": True, "blockxsize": 16, "blockysize": 16}
 
 
-def run(lc, **kw):
-    kw.setdefault("inputs", SMALL_INPUTS)
-    kw.setdefault("services", SMALL_SERVICES)
-    kw.setdefault("overrides", SMALL_OVERRIDES)
-    kw.setdefault("region_name", "county")
-    return gep.account(lc, **kw)
+run = small_account
 
 
 def rain(path, data, nodata=-9999.0):

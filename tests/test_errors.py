@@ -14,9 +14,9 @@ from conftest import (
     SMALL_CODES,
     SMALL_INPUTS,
     SMALL_OVERRIDES,
-    SMALL_SERVICES,
     requires_shared,
     sha256,
+    small_account,
     write_raster,
 )
 from gepcalc.carbon import carbon_stock
@@ -32,12 +32,7 @@ from gepcalc.errors import (
     UnmappedClassError,
 )
 
-
-def run(lc, **kw):
-    kw.setdefault("inputs", SMALL_INPUTS)
-    kw.setdefault("services", SMALL_SERVICES)
-    kw.setdefault("overrides", SMALL_OVERRIDES)
-    return gep.account(lc, region_name="county", **kw)
+run = small_account
 
 
 def test_error_family_inherits_builtins():

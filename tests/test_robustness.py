@@ -20,7 +20,15 @@ import rasterio
 from shapely.geometry import Polygon, box
 
 import gepcalc as gep
-from conftest import SMALL_CODES, SMALL_CRS, SMALL_INPUTS, SMALL_OVERRIDES, SMALL_SERVICES, sha256, write_raster
+from conftest import (
+    SMALL_CODES,
+    SMALL_CRS,
+    SMALL_INPUTS,
+    SMALL_OVERRIDES,
+    sha256,
+    small_account,
+    write_raster,
+)
 from gepcalc.config import load_config
 from gepcalc.errors import (
     CoefficientTableError,
@@ -37,12 +45,7 @@ from gepcalc.tables import coefficients_dir
 X0, Y1 = 700_000, 3_300_400  # the small raster's top-left corner (100 m cells, 3 × 4)
 
 
-def run(lc, **kw):
-    kw.setdefault("inputs", SMALL_INPUTS)
-    kw.setdefault("services", SMALL_SERVICES)
-    kw.setdefault("overrides", SMALL_OVERRIDES)
-    kw.setdefault("region_name", "county")
-    return gep.account(lc, **kw)
+run = small_account
 
 
 def raster_input(path, unit="mm/yr"):
