@@ -193,3 +193,35 @@ def test_an_implausible_raster_resolved_first_is_still_the_first_error(tiled_lc,
         run(tiled_lc, inputs={**inputs, "precipitation": "1400 mm/yr"}, chunks=16)
     with pytest.raises(ImplausibleInputError, match="below the possible range"):
         run(tiled_lc, inputs=inputs, chunks=16)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_block_statistics_skip_only_counts_the_min_and_max_already_give(seed):
+    """A count left out because the block's min / max settle it (0 below a bound under the min, no hole
+    without a NaN, no zero among values of one sign) equals the count by comparison, pixel by pixel."""
+    from gepcalc.plausible import _STATS, _block_stats
+
+    rng = np.random.default_rng(seed)
+    block = rng.uniform(*[(0.5, 3.0), (-2.0, 2.0), (1.0, 9.0)][seed % 3], (40, 30))
+    if seed % 2:
+        block[rng.random(block.shape) < 0.1] = np.nan
+    if seed == 3:
+        block[0, 0], block[1, 1] = np.inf, 0.0
+    if seed == 5:
+        block[:] = np.nan
+    inside = rng.random(block.shape) < 0.7
+    for bounds in [(0.0, 5.0, 1.0, 2.5), (None, None, None, None), (-1.0, 1.0, -0.5, 0.5), (10.0, 0.0, 9.0, 0.1)]:
+        got = dict(zip(_STATS, _block_stats(block, inside, bounds, sentinels=False).ravel(), strict=True))
+        low, high, usual_low, usual_high = bounds
+        valid = ~np.isnan(block)
+        assert got["valid"] == valid.sum() and got["holes"] == (~valid & inside).sum()
+        assert got["nonzero"] == (valid & (block != 0)).sum()
+        for name, bound, op in [
+            ("below", low, np.less),
+            ("above", high, np.greater),
+            ("usual_below", usual_low, np.less),
+            ("usual_above", usual_high, np.greater),
+        ]:
+            assert got[name] == (0 if bound is None else op(block, bound).sum()), (name, bounds)
+        if valid.any():
+            assert (got["min"], got["max"]) == (np.nanmin(block), np.nanmax(block))

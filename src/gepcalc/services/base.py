@@ -347,6 +347,14 @@ class Resolved:
     missing: tuple[str, ...] = ()  # ecosystem types without a value (NaN)
 
 
+def _counted_block(mask: np.ndarray, expr) -> np.ndarray:
+    """:func:`counted` of one block (float64): ``expr`` where ``mask`` > 0, else 0, NaN where ``mask`` is NaN."""
+    out = np.where(mask > 0, expr, np.float64(0.0))
+    if np.asarray(mask).dtype.kind == "f":
+        np.copyto(out, np.nan, where=np.isnan(mask))
+    return out
+
+
 def counted(mask, expr):
     """``expr`` where ``mask`` > 0, 0 where ``mask`` is 0, NaN where ``mask`` is NaN.
 
@@ -356,8 +364,11 @@ def counted(mask, expr):
     """
     if isinstance(expr, xr.DataArray) or isinstance(mask, xr.DataArray):
         expr = expr if isinstance(expr, xr.DataArray) or not np.ndim(expr) else xr.DataArray(expr)
-        zero = xr.where(mask.isnull(), np.nan, 0.0) if isinstance(mask, xr.DataArray) else 0.0
-        return xr.where(mask > 0, expr, zero)
+        if not isinstance(mask, xr.DataArray):
+            return xr.where(mask > 0, expr, 0.0)
+        # one block function instead of xarray's isnull, where, > and where: one full-size array
+        # less per block (the where with a NaN scalar alone took 4 ms a 1024² block)
+        return xr.apply_ufunc(_counted_block, mask, expr, dask="parallelized", output_dtypes=["float64"])
     m = np.asarray(getattr(mask, "magnitude", mask), dtype="float64")
     zero = np.where(np.isnan(m), np.nan, 0.0)
     return np.where(m > 0, expr, zero * expr.units if hasattr(expr, "units") else zero)
