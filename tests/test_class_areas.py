@@ -130,3 +130,30 @@ def test_count_classes_of_float_codes_sorts_them():
     codes = xr.DataArray(np.array([[1.5, 2.0, 1.5], [1.5, 70000.0, 2.0]]), dims=("y", "x")).chunk(1)
     got = count_classes(codes)
     assert got.to_dict() == {1.5: 3, 2.0: 2, 70000.0: 1}
+
+
+@pytest.mark.parametrize("classes", ["landcover_igbp", None])
+def test_type_areas_are_the_pixels_areas_by_region_and_type(tmp_path, classes):
+    """The account's area per region × type (from the class areas, issue 18) = Σ cell area of its pixels."""
+    rng = np.random.default_rng(11)
+    codes = rng.choice(np.array([0, 1, 5, 10, 12, 255], "uint8"), (36, 48))  # 1, 5: both forest
+    path = write_raster(
+        tmp_path / "lc.tif", codes, crs="EPSG:4326", transform=from_origin(100, 40, 0.25, 0.25), nodata=255
+    )
+    regions = gpd.GeoDataFrame(
+        {"name": ["a", "b", "empty"]},
+        geometry=[box(100, 31, 106, 39.5), box(106, 31, 112, 39.5), box(100.01, 39.9, 100.02, 39.91)],
+        crs="EPSG:4326",
+    )
+    land = build_landscape(path, classes=classes, regions=regions, region_field="name", chunks=10)
+    n = len(land.ecosystem_ids)
+    region, eco = land.region.values, land.ecosystem.values
+    pixel_area = np.broadcast_to(land.area.values[:, None], codes.shape)
+    want = np.zeros(len(land.region_names) * n)
+    for r in range(1, len(land.region_names) + 1):
+        for e in range(1, n + 1):
+            want[(r - 1) * n + e - 1] = pixel_area[(region == r) & (eco == e)].sum()
+    got = land.type_areas()
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+    assert (got == 0).sum() == (want == 0).sum() and got[2 * n :].sum() == 0.0  # "empty" has no pixel
+    assert (eco[codes == 255] == 0).all()  # nodata is no type, whatever the mapping

@@ -62,6 +62,22 @@ class Landscape:
     def source(self) -> str:
         return str(self.landcover.attrs.get("source", "land cover"))
 
+    def type_areas(self) -> np.ndarray:
+        """Area [m²] of each region × ecosystem type, region-major (``(region − 1) · n + type − 1``),
+        from :attr:`class_area`: the pixels :attr:`ecosystem` and :attr:`region` count, without a pass.
+        """
+        if self.class_area is None:
+            raise ValueError("this landscape has no class areas; build it with build_landscape")
+        region = self.class_area.index.get_level_values("region").to_numpy()
+        codes = self.class_area.index.get_level_values("code").to_numpy()
+        nodata = _integral_code(self.landcover.attrs.get("nodata"), codes.dtype)
+        lookup = _type_lookup(self.mapping, self.ecosystem_ids, nodata)
+        eco = _lookup(codes, *lookup, out_dtype=np.uint8) if len(lookup[0]) else np.ones(len(codes), np.uint8)
+        kept = eco > 0
+        n_types = len(self.ecosystem_ids)
+        cell = (region[kept].astype(np.int64) - 1) * n_types + eco[kept] - 1
+        return np.bincount(cell, weights=self.class_area.to_numpy()[kept], minlength=len(self.region_names) * n_types)
+
     def ecosystem_of(self, other: str | Path | xr.DataArray) -> xr.DataArray:
         """Ecosystem codes of another land cover on this grid (an earlier year, a scenario).
 
@@ -76,8 +92,7 @@ class Landscape:
         nodata = lc.attrs.get("nodata")
         counts = count_classes(lc, self.region > 0)
         check_classes(counts, self.mapping, raster=str(lc.attrs.get("source", "land cover")), nodata=nodata)
-        codes = ecosystem_codes(lc, self.mapping, self.ecosystem_ids)
-        return codes.where(lc != nodata, np.uint8(0)) if nodata is not None else codes
+        return ecosystem_codes(lc, self.mapping, self.ecosystem_ids, nodata)
 
 
 def ecosystem_types() -> CoefficientTable:
@@ -250,13 +265,43 @@ def map_codes(codes: xr.DataArray, keys: np.ndarray, values: np.ndarray, fill) -
     )
 
 
-def ecosystem_codes(lc: xr.DataArray, mapping: CoefficientTable, eco_ids: list[str]) -> xr.DataArray:
-    """Ecosystem-type codes 1…n (``eco_ids[code - 1]``) of a land-cover raster; unmapped codes → 0."""
-    eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
-    keys = np.asarray(mapping.keys, dtype="int64")
-    vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
+def ecosystem_codes(
+    lc: xr.DataArray, mapping: CoefficientTable | None, eco_ids: list[str], nodata=None
+) -> xr.DataArray:
+    """Ecosystem-type codes 1…n (``eco_ids[code - 1]``) of a land-cover raster; unmapped codes and
+    ``nodata`` → 0.  Without a mapping every valid pixel is type 1.
+
+    ``nodata`` is one more key of the one look-up (a ``where`` after it took as long as the look-up).
+    """
+    keys, vals, fill = _type_lookup(mapping, eco_ids, _integral_code(nodata, lc.dtype))
+    if not len(keys):
+        return xr.ones_like(lc, dtype="uint8")
+    return map_codes(lc, keys, vals, fill=fill)
+
+
+def _type_lookup(mapping: CoefficientTable | None, eco_ids: list[str], nodata: int | None) -> tuple:
+    """(sorted land-cover codes, their ecosystem codes, code of the others) of :func:`ecosystem_codes`."""
+    if mapping is None:
+        keys, vals, fill = np.zeros(0, "int64"), np.zeros(0, "uint8"), np.uint8(1)
+    else:
+        eco_code = {e: i + 1 for i, e in enumerate(eco_ids)}
+        keys = np.asarray(mapping.keys, dtype="int64")
+        vals = np.asarray([eco_code[e] for e in mapping.data["ecosystem"]], dtype="uint8")
+        fill = np.uint8(0)
+    if nodata is not None:  # nodata wins over a row of the same code
+        keys, vals = np.append(keys[keys != nodata], nodata), np.append(vals[keys != nodata], np.uint8(0))
     order = np.argsort(keys)
-    return map_codes(lc, keys[order], vals[order], fill=np.uint8(0))
+    return keys[order], vals[order], fill
+
+
+def _integral_code(value, dtype: np.dtype) -> int | None:
+    """``value`` as a code of the integer ``dtype``, or None when no pixel can hold it (or it is None)."""
+    if value is None or not float(value).is_integer():
+        return None
+    if np.dtype(dtype).kind not in "iu":
+        return int(value)
+    info = np.iinfo(dtype)
+    return int(value) if info.min <= value <= info.max else None
 
 
 def build_landscape(
@@ -367,7 +412,6 @@ def _ecosystems(
     nodata = lc.attrs.get("nodata")
     if mapping is None:  # no ecosystem mapping: every valid pixel is of one type, "all"
         eco_ids = ["all"]
-        ecosystem = xr.ones_like(lc, dtype="uint8")
     else:
         eco_ids = list(ecosystem_types().keys)
         check_classes(counts, mapping, raster=lc.attrs["source"], nodata=nodata)
@@ -377,8 +421,6 @@ def _ecosystems(
                 f"table {mapping.name!r} ({mapping.origin}) maps to ecosystem types {unknown} "
                 f"that are not in ecosystem_types ({', '.join(eco_ids)})"
             )
-        ecosystem = ecosystem_codes(lc, mapping, eco_ids)
-    if nodata is not None:
-        ecosystem = ecosystem.where(lc != nodata, np.uint8(0))
+    ecosystem = ecosystem_codes(lc, mapping, eco_ids, nodata)
     ecosystem.name = "ecosystem"
     return eco_ids, ecosystem
