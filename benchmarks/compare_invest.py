@@ -627,6 +627,13 @@ def _gepcalc_child(model: str, manifest: str, out_json: str) -> int:
         import distributed  # noqa: F401
     except ImportError:  # pragma: no cover - distributed is optional
         pass
+    # the service plug-ins (gepcalc's counterpart of natcap.invest.<model>; entry points, 0.08 s) and
+    # geopandas' vector reader, which it imports at its first read (InVEST's model imports osgeo.ogr)
+    import pyogrio  # noqa: F401
+
+    import gepcalc.services
+
+    gepcalc.services.available()
 
     t1 = time.perf_counter()
     try:
