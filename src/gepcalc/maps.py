@@ -22,7 +22,7 @@ import xarray as xr
 
 from gepcalc.landscape import Landscape, build_landscape
 from gepcalc.profiles import load_profile
-from gepcalc.zonal import on_grid
+from gepcalc.zonal import cell_codes, on_grid
 
 
 def spread_by_area(data: xr.Dataset, land: Landscape, services: Sequence[str] | None = None) -> xr.DataArray:
@@ -44,9 +44,7 @@ def spread_by_area(data: xr.Dataset, land: Landscape, services: Sequence[str] | 
     area = data["area"].reindex(region=land.region_names, ecosystem=land.ecosystem_ids, fill_value=0.0)
     per_m2 = (value / area.where(area > 0)).fillna(0.0).transpose("region", "ecosystem").values.ravel()
     lut = np.concatenate([[0.0], per_m2])  # region-major, like the account's cell code; 0 = no region/type
-    n_eco = len(land.ecosystem_ids)
-    cell = (land.region.astype("int32") - 1) * n_eco + land.ecosystem.astype("int32")
-    cell = cell.where((land.region > 0) & (land.ecosystem > 0), 0)
+    cell = cell_codes(land) + 1
     density = xr.apply_ufunc(lambda b: lut[b], cell, dask="parallelized", output_dtypes=["float64"])
     out = density * on_grid(land.area, land)  # cell areas [m²] (a scalar on projected grids)
     out.attrs.update(units="CNY / yr", description="value per pixel, region × ecosystem values spread by area")

@@ -22,7 +22,7 @@ from flox.xarray import xarray_reduce
 
 from gepcalc import terrain
 from gepcalc.io import CHUNK_PIXELS
-from gepcalc.landscape import Landscape
+from gepcalc.landscape import Landscape, cell_of
 
 #: GDAL's block cache during the account [MB]; its default (5 % of RAM) kept decompressed tiles
 #: of every input raster and added over 100 MB on 4000² accounts without making them faster
@@ -186,7 +186,7 @@ def cell_codes(land: Landscape) -> xr.DataArray:
     nodata the code is −1: no group, left out.
     """
     cell = xr.apply_ufunc(
-        _cell_block,
+        cell_of,
         land.region,
         land.ecosystem,
         kwargs={"n_types": len(land.ecosystem_ids)},
@@ -194,18 +194,6 @@ def cell_codes(land: Landscape) -> xr.DataArray:
         output_dtypes=[np.int64],
     )
     return cell.rename("cell")
-
-
-def _cell_block(region: np.ndarray, ecosystem: np.ndarray, n_types: int) -> np.ndarray:
-    """:func:`cell_codes` of one block, in one int64 array (flox's index dtype): one task instead of
-    eight xarray operations and a ``where`` (a 4000² account's codes: 0.15 → 0.11 s of task time)."""
-    cell = region.astype(np.int64)
-    cell -= 1
-    cell *= n_types
-    cell += ecosystem
-    cell -= 1
-    cell[(region <= 0) | (ecosystem <= 0)] = -1
-    return cell
 
 
 def _band_sums(
