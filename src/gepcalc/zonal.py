@@ -109,8 +109,8 @@ def on_grid(q, land: Landscape) -> xr.DataArray:
 def accounted(land: Landscape) -> xr.DataArray:
     """The pixels an account counts: with an ecosystem type, inside a region (boolean, lazy).
 
-    One expression for the zonal grouper and the input checks' hole counts (:mod:`gepcalc.plausible`),
-    so that dask gives both the same keys and computes it once when they share a pass.
+    The pixels whose :func:`cell_codes` are ≥ 0; the input checks count their holes in it
+    (:mod:`gepcalc.plausible`), one lazy expression per account so that dask computes it once a band.
     """
     return (land.region > 0) & (land.ecosystem > 0)
 
